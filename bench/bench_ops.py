@@ -1,0 +1,77 @@
+"""Per-op overhead on small tensors: minigrad vs PyTorch, side by side, in one run.
+
+A chain of elementwise ops, ``x = x * 1.0001 + 0.0001`` on shape (10,), forward plus
+backward; the time is reported per op (each step of the chain is two ops).
+
+    python bench/bench_ops.py [--ops 2000] [--repeats 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import minigrad
+
+
+def best_time(run: Callable[[], None], repeats: int) -> float:
+    """The fastest of ``repeats`` runs, in seconds: the least disturbed by a shared machine."""
+    run()  # warm up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def minigrad_chain(steps: int) -> Callable[[], None]:
+    def run() -> None:
+        x0 = minigrad.tensor(np.ones(10, dtype=np.float32), requires_grad=True)
+        x = x0
+        for _ in range(steps):
+            x = x * 1.0001 + 0.0001
+        x.sum().backward()
+
+    return run
+
+
+def torch_chain(steps: int) -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+
+    def run() -> None:
+        x0 = torch.ones(10, requires_grad=True)
+        x = x0
+        for _ in range(steps):
+            x = x * 1.0001 + 0.0001
+        x.sum().backward()
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=2000, help="ops in the chain (two per step)")
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+    steps = args.ops // 2
+    ours = best_time(minigrad_chain(steps), args.repeats) / args.ops * 1e6
+    print(f"chain of {args.ops} elementwise ops on shape (10,), forward + backward, best of {args.repeats}")
+    print(f"  minigrad: {ours:6.2f} us/op")
+    torch_run = torch_chain(steps)
+    if torch_run is None:
+        print("  PyTorch:  not installed (pip install torch==2.13.0)")
+        return
+    theirs = best_time(torch_run, args.repeats) / args.ops * 1e6
+    print(f"  PyTorch:  {theirs:6.2f} us/op")
+    print(f"  ratio minigrad / PyTorch: {ours / theirs:.2f}  (target <= 1.0)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""minigrad: a small tensor autograd engine on numpy, written to be read.
+
+>>> import minigrad
+>>> x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+>>> y = (x ** 2).sum()
+>>> y.backward()
+>>> x.grad
+tensor([2., 4.])
+"""
+
+from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.gradcheck import gradcheck, gradgradcheck
+from minigrad.tensor import (
+    Tensor,
+    arange,
+    bool_,
+    cat,
+    float32,
+    float64,
+    full,
+    grad,
+    int32,
+    int64,
+    manual_seed,
+    maximum,
+    minimum,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    stack,
+    tensor,
+    where,
+    zeros,
+    zeros_like,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor",
+    "arange",
+    "bool_",
+    "cat",
+    "enable_grad",
+    "float32",
+    "float64",
+    "full",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+    "int32",
+    "int64",
+    "is_grad_enabled",
+    "manual_seed",
+    "maximum",
+    "minimum",
+    "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randint",
+    "randn",
+    "set_grad_enabled",
+    "stack",
+    "tensor",
+    "where",
+    "zeros",
+    "zeros_like",
+]

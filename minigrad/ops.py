@@ -1,0 +1,431 @@
+"""The primitive ops: a small, closed set. Everything else is composed of them.
+
+Each primitive is one class with two short methods side by side:
+
+* ``forward(*arrays)`` computes the value on numpy arrays;
+* ``backward(grad, out)`` is its vector-Jacobian product (VJP): given the gradient of the
+  loss with respect to the output, it returns one gradient per input (``None`` where an
+  input needs none).
+
+The VJPs are written with Tensor operations, never with raw numpy, so running them with
+grad mode on records a graph of the backward pass itself: that is how gradients of
+gradients (``create_graph=True``) work to any order.
+
+Two rules that every VJP here can rely on, because the engine (``autograd.py``) enforces
+them in one place:
+
+* a gradient may come back with the broadcast shape of the output; the engine sums it back
+  to the input's shape with ``unbroadcast``;
+* a gradient is only used for inputs with ``requires_grad``; binary ops skip computing the
+  ones nobody needs (``a.requires_grad`` checks below), which keeps backward cheap.
+
+This module imports only numpy. Primitives are applied to Tensors by calling them:
+``Mul()(a, b)``; the Tensor layer does the bookkeeping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Primitive:
+    """Base class: ``forward`` on arrays, ``backward`` (the VJP) on Tensors.
+
+    ``inputs`` holds the input Tensors while the graph is alive; the engine sets it to
+    ``None`` once backward has used it (unless ``retain_graph=True``), which frees them.
+    """
+
+    __slots__ = ("inputs",)
+
+    def __call__(self, *inputs: Any) -> Any:
+        return inputs[0]._apply(self, inputs)
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: Any, out: Any) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+# ----------------------------------------------------------------------------- elementwise
+
+
+class Add(Primitive):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad, out):
+        return grad, grad  # d(a+b)/da = d(a+b)/db = 1
+
+
+class Mul(Primitive):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        return (grad * b if a.requires_grad else None, grad * a if b.requires_grad else None)
+
+
+class Div(Primitive):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        # d(a/b)/da = 1/b;  d(a/b)/db = -a/b^2 = -out/b
+        return (grad / b if a.requires_grad else None, -(grad * out) / b if b.requires_grad else None)
+
+
+class Neg(Primitive):
+    __slots__ = ()
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, grad, out):
+        return (-grad,)
+
+
+class Pow(Primitive):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a**b
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        # d(a^b)/da = b * a^(b-1);  d(a^b)/db = a^b * log(a)
+        da = grad * b * a ** (b - 1) if a.requires_grad else None
+        db = grad * out * a.log() if b.requires_grad else None
+        return da, db
+
+
+class Exp(Primitive):
+    __slots__ = ()
+
+    def forward(self, a):
+        return np.exp(a)
+
+    def backward(self, grad, out):
+        return (grad * out,)  # d exp(a)/da = exp(a), which is the output
+
+
+class Log(Primitive):
+    __slots__ = ()
+
+    def forward(self, a):
+        return np.log(a)
+
+    def backward(self, grad, out):
+        return (grad / self.inputs[0],)
+
+
+class Maximum(Primitive):
+    """Elementwise max. On ties the gradient is split evenly, as in PyTorch."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return np.maximum(a, b)
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        share_a = (a.data > b.data) + 0.5 * (a.data == b.data)  # a constant, not differentiated
+        share_a = share_a.astype(grad.dtype)
+        return (
+            grad * share_a if a.requires_grad else None,
+            grad * (1.0 - share_a) if b.requires_grad else None,
+        )
+
+
+class Where(Primitive):
+    """``where(condition, a, b)``; the condition is a boolean Tensor and gets no gradient."""
+
+    __slots__ = ()
+
+    def forward(self, condition, a, b):
+        return np.where(condition, a, b)
+
+    def backward(self, grad, out):
+        condition, a, b = self.inputs
+        zero = grad.new_zeros(())  # a 0-d zero; where() broadcasts it
+        return (
+            None,
+            Where()(condition, grad, zero) if a.requires_grad else None,
+            Where()(condition, zero, grad) if b.requires_grad else None,
+        )
+
+
+class Cast(Primitive):
+    """Change dtype (``.double()``, ``.float()``); the gradient is cast back."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype: np.dtype):
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, a):
+        return a.astype(self.dtype)
+
+    def backward(self, grad, out):
+        return (Cast(self.inputs[0].dtype)(grad),)
+
+
+# ----------------------------------------------------------------------------- reductions
+
+
+def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape a reduction over ``axes`` has with ``keepdim=True``."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Primitive):
+    """Sum over ``axes`` (a tuple of non-negative axes)."""
+
+    __slots__ = ("axes", "keepdim")
+
+    def __init__(self, axes: tuple[int, ...], keepdim: bool):
+        self.axes, self.keepdim = axes, keepdim
+
+    def forward(self, a):
+        return np.sum(a, axis=self.axes, keepdims=self.keepdim)
+
+    def backward(self, grad, out):
+        shape = self.inputs[0].shape
+        # Every summed element gets the same gradient: put back the reduced axes, broadcast.
+        return (grad.reshape(kept_shape(shape, self.axes)).expand(shape),)
+
+
+class Max(Primitive):
+    """Max over ``axes``. The gradient goes to the *first* maximal element of each reduced
+    group (in C order), the way PyTorch's max pooling routes it; ties get nothing."""
+
+    __slots__ = ("axes", "keepdim")
+
+    def __init__(self, axes: tuple[int, ...], keepdim: bool):
+        self.axes, self.keepdim = axes, keepdim
+
+    def forward(self, a):
+        return np.max(a, axis=self.axes, keepdims=self.keepdim)
+
+    def backward(self, grad, out):
+        a = self.inputs[0]
+        mask = first_max_mask(a.data, self.axes).astype(grad.dtype)
+        return (grad.reshape(kept_shape(a.shape, self.axes)).expand(a.shape) * mask,)
+
+
+def first_max_mask(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """A 0/1 array shaped like ``x``: 1 at the first maximum of each group over ``axes``."""
+    reduced_to_end = tuple(range(x.ndim - len(axes), x.ndim))
+    moved = np.moveaxis(x, axes, reduced_to_end)
+    groups = moved.reshape(moved.shape[: x.ndim - len(axes)] + (-1,))
+    first = groups.argmax(axis=-1)[..., None]
+    mask = np.zeros(groups.shape, dtype=bool)
+    np.put_along_axis(mask, first, True, axis=-1)
+    return np.moveaxis(mask.reshape(moved.shape), reduced_to_end, axes)
+
+
+# ----------------------------------------------------------------------------- movement
+
+
+class Reshape(Primitive):
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.shape = shape
+
+    def forward(self, a):
+        return a.reshape(self.shape)
+
+    def backward(self, grad, out):
+        return (grad.reshape(self.inputs[0].shape),)
+
+
+class Permute(Primitive):
+    __slots__ = ("axes",)
+
+    def __init__(self, axes: tuple[int, ...]):
+        self.axes = axes
+
+    def forward(self, a):
+        return np.transpose(a, self.axes)
+
+    def backward(self, grad, out):
+        return (grad.permute(tuple(np.argsort(self.axes))),)  # the inverse permutation
+
+
+class Expand(Primitive):
+    """Broadcast to ``shape`` without copying (a read-only numpy view)."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.shape = shape
+
+    def forward(self, a):
+        return np.broadcast_to(a, self.shape)
+
+    def backward(self, grad, out):
+        return (grad,)  # the engine's unbroadcast sums it back to the input's shape
+
+
+class Getitem(Primitive):
+    """``a[index]``: basic slices, integers, None, Ellipsis and integer/bool arrays."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: Any):
+        self.index = index
+
+    def forward(self, a):
+        return a[self.index]
+
+    def backward(self, grad, out):
+        return (ScatterAdd(self.index, self.inputs[0].shape)(grad),)
+
+
+class ScatterAdd(Primitive):
+    """The adjoint of ``Getitem``: zeros of ``shape`` with ``a`` added at ``index``.
+    Repeated integer indices accumulate (``np.add.at``), so ``x[[0, 0]]`` sends 2x grad."""
+
+    __slots__ = ("index", "shape")
+
+    def __init__(self, index: Any, shape: tuple[int, ...]):
+        self.index, self.shape = index, shape
+
+    def forward(self, a):
+        out = np.zeros(self.shape, dtype=a.dtype)
+        if has_array_index(self.index):
+            np.add.at(out, self.index, a)
+        else:
+            out[self.index] = a  # basic indexing never repeats an element
+        return out
+
+    def backward(self, grad, out):
+        return (grad[self.index],)
+
+
+def has_array_index(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (np.ndarray, list)) for p in parts)
+
+
+class Pad(Primitive):
+    """Constant padding; ``pad_width`` is numpy's ``((before, after), ...)`` per axis."""
+
+    __slots__ = ("pad_width", "value")
+
+    def __init__(self, pad_width: tuple[tuple[int, int], ...], value: float):
+        self.pad_width, self.value = pad_width, value
+
+    def forward(self, a):
+        return np.pad(a, self.pad_width, constant_values=self.value)
+
+    def backward(self, grad, out):
+        inside = tuple(slice(before, n - after) for (before, after), n in zip(self.pad_width, grad.shape))
+        return (grad[inside],)
+
+
+class Concatenate(Primitive):
+    __slots__ = ("axis",)
+
+    def __init__(self, axis: int):
+        self.axis = axis
+
+    def forward(self, *arrays):
+        return np.concatenate(arrays, axis=self.axis)
+
+    def backward(self, grad, out):
+        grads, start = [], 0
+        for t in self.inputs:
+            stop = start + t.shape[self.axis]
+            grads.append(grad[(slice(None),) * self.axis + (slice(start, stop),)] if t.requires_grad else None)
+            start = stop
+        return tuple(grads)
+
+
+class Unfold(Primitive):
+    """Sliding windows of an (N, C, H, W) array, as a strided view (no copy): the output is
+    (N, C, out_h, out_w, kernel_h, kernel_w). This is im2col; convolution and pooling are
+    composed of it. Its VJP is ``Fold``, which adds each window back where it came from."""
+
+    __slots__ = ("kernel", "stride", "dilation")
+
+    def __init__(self, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]):
+        self.kernel, self.stride, self.dilation = kernel, stride, dilation
+
+    def forward(self, a):
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
+        n, c, h, w = a.shape
+        out_h, out_w = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
+        s = a.strides
+        return np.lib.stride_tricks.as_strided(
+            a,
+            shape=(n, c, out_h, out_w, kh, kw),
+            strides=(s[0], s[1], s[2] * sh, s[3] * sw, s[2] * dh, s[3] * dw),
+            writeable=False,
+        )
+
+    def backward(self, grad, out):
+        return (Fold(self.inputs[0].shape, self.kernel, self.stride, self.dilation)(grad),)
+
+
+class Fold(Primitive):
+    """The adjoint of ``Unfold``: sums (N, C, out_h, out_w, kh, kw) windows into (N, C, H, W).
+    It loops over the kh*kw kernel offsets; each step is one vectorised strided add."""
+
+    __slots__ = ("shape", "kernel", "stride", "dilation")
+
+    def __init__(self, shape, kernel, stride, dilation):
+        self.shape, self.kernel, self.stride, self.dilation = shape, kernel, stride, dilation
+
+    def forward(self, windows):
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
+        out_h, out_w = windows.shape[2:4]
+        image = np.zeros(self.shape, dtype=windows.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                rows = slice(i * dh, i * dh + sh * (out_h - 1) + 1, sh)
+                cols = slice(j * dw, j * dw + sw * (out_w - 1) + 1, sw)
+                image[:, :, rows, cols] += windows[:, :, :, :, i, j]
+        return image
+
+    def backward(self, grad, out):
+        return (Unfold(self.kernel, self.stride, self.dilation)(grad),)
+
+
+# ----------------------------------------------------------------------------- matmul
+
+
+class MatMul(Primitive):
+    """Batched matrix product of arrays with ndim >= 2 (1-D operands are reshaped by
+    ``Tensor.matmul`` before they get here, so numpy's 1-D rules are composed, not special)."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return np.matmul(a, b)
+
+    def backward(self, grad, out):
+        a, b = self.inputs
+        # C = A B  =>  dA = dC B^T,  dB = A^T dC  (batch dims are unbroadcast by the engine)
+        return (
+            grad @ b.mT if a.requires_grad else None,
+            a.mT @ grad if b.requires_grad else None,
+        )
