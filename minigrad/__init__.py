@@ -36,6 +36,8 @@ from minigrad.tensor import (
     zeros_like,
 )
 
+from minigrad import nn, optim  # noqa: E402  (they build on the names above)
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -55,6 +57,8 @@ __all__ = [
     "is_grad_enabled",
     "manual_seed",
     "maximum",
+    "nn",
+    "optim",
     "minimum",
     "no_grad",
     "ones",

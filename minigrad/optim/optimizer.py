@@ -1,0 +1,238 @@
+"""Optimizers with PyTorch's update rules, names, defaults and state_dict format.
+
+Updates run on the numpy arrays in place (they are not part of any graph), so a model's
+parameters keep their identity and the optimizer keeps working after ``load_state_dict``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from minigrad.tensor import Tensor
+
+
+class Optimizer:
+    """Holds parameter groups (dicts of params and hyper-parameters) and per-parameter state."""
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        params = group["params"]
+        group = {**self.defaults, **group, "params": [params] if isinstance(params, Tensor) else list(params)}
+        for p in group["params"]:
+            if not isinstance(p, Tensor) or not p.requires_grad:
+                raise ValueError(f"optimizer can only optimize tensors that require grad, got {p!r}")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad = Tensor(np.zeros_like(p.grad.data))
+
+    def _params_with_grad(self, group: dict[str, Any]) -> Iterable[tuple[Tensor, np.ndarray, dict[str, Any]]]:
+        """(param, gradient array, state) for every param of the group that has a gradient."""
+        for p in group["params"]:
+            if p.grad is not None:
+                yield p, p.grad.data, self.state.setdefault(p, {})
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        """{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}, as in PyTorch."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": ids})
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[index[id(p)]] = {k: _copy(v) for k, v in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(saved_groups)} parameter groups, this optimizer has {len(self.param_groups)}"
+            )
+        params_by_index = {}
+        for saved, group in zip(saved_groups, self.param_groups):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"loaded state dict has a group of {len(saved['params'])} parameters where this optimizer "
+                    f"has {len(group['params'])}"
+                )
+            params_by_index.update(zip(saved["params"], group["params"]))
+            group.update({k: _from_saved(v) for k, v in saved.items() if k != "params"})
+        self.state = {}
+        for key, values in state_dict["state"].items():
+            param = params_by_index[int(key)]
+            self.state[param] = {k: _state_value(v, param) for k, v in values.items()}
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params")
+        return "\n".join([*lines, ")"])
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return Tensor(value.copy())
+    return copy.deepcopy(value)
+
+
+def _from_saved(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _state_value(value: Any, param: Tensor) -> Any:
+    """Arrays (momentum, moments) come back as arrays of the param's dtype; numbers stay numbers."""
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        if value.shape != param.shape:
+            raise ValueError(f"optimizer state of shape {value.shape} does not match its parameter {param.shape}")
+        return value.astype(param.dtype, copy=True)
+    return value.item() if isinstance(value, np.ndarray) else value
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum (PyTorch's formulation):
+
+        g = grad + weight_decay * p
+        b = g (first step), else momentum * b + (1 - dampening) * g
+        g = g + momentum * b (nesterov), else b
+        p = p - lr * g
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+    ) -> None:
+        if lr < 0 or momentum < 0 or weight_decay < 0:
+            raise ValueError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay}
+        super().__init__(params, {**defaults, "nesterov": nesterov})
+
+    def step(self) -> None:
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            for p, grad, state in self._params_with_grad(group):
+                if group["weight_decay"]:
+                    grad = grad + group["weight_decay"] * p.data
+                if momentum:
+                    buffer = state.get("momentum_buffer")
+                    if buffer is None:
+                        buffer = state["momentum_buffer"] = grad.copy()
+                    else:
+                        buffer *= momentum
+                        buffer += (1 - dampening) * grad
+                    grad = grad + momentum * buffer if group["nesterov"] else buffer
+                p.data -= lr * grad
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015), as PyTorch computes it:
+
+        m = beta1 * m + (1 - beta1) * g,    v = beta2 * v + (1 - beta2) * g^2
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    eps is added *after* the bias-corrected square root. With ``amsgrad`` the running
+    maximum of v is used instead of v.
+    """
+
+    decoupled_weight_decay = False
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+    ) -> None:
+        if lr < 0 or eps < 0 or weight_decay < 0:
+            raise ValueError(f"{type(self).__name__}: lr, eps and weight_decay must be >= 0")
+        if not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad}
+        super().__init__(params, defaults)
+
+    def step(self) -> None:
+        for group in self.param_groups:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            for p, grad, state in self._params_with_grad(group):
+                if not state:
+                    state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                state["step"] += 1
+                if group["weight_decay"]:
+                    if self.decoupled_weight_decay:
+                        p.data *= 1 - lr * group["weight_decay"]  # AdamW: decay the weights directly
+                    else:
+                        grad = grad + group["weight_decay"] * p.data  # Adam: L2 penalty in the gradient
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m += (1 - beta1) * (grad - m)
+                v *= beta2
+                v += (1 - beta2) * grad * grad
+                if group["amsgrad"]:
+                    np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                    v = state["max_exp_avg_sq"]
+                step = state["step"]
+                bias_correction1 = 1 - beta1**step
+                bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+                denominator = np.sqrt(v) / bias_correction2_sqrt + eps
+                p.data -= (lr / bias_correction1) * m / denominator
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter 2019): p = p * (1 - lr * wd)
+    before the Adam step, instead of adding wd * p to the gradient."""
+
+    decoupled_weight_decay = True
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
