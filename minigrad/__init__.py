@@ -37,6 +37,8 @@ from minigrad.tensor import (
 )
 
 from minigrad import nn, optim  # noqa: E402  (they build on the names above)
+from minigrad.bncheck import check_batchnorm  # noqa: E402
+from minigrad.serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -45,6 +47,7 @@ __all__ = [
     "arange",
     "bool_",
     "cat",
+    "check_batchnorm",
     "enable_grad",
     "float32",
     "float64",
@@ -54,6 +57,7 @@ __all__ = [
     "gradgradcheck",
     "int32",
     "int64",
+    "load",
     "is_grad_enabled",
     "manual_seed",
     "maximum",
@@ -64,6 +68,7 @@ __all__ = [
     "ones",
     "ones_like",
     "rand",
+    "save",
     "randint",
     "randn",
     "set_grad_enabled",

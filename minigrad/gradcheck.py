@@ -43,8 +43,8 @@ def _numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], index: in
         minus = [o.data.astype(float64).ravel() for o in _differentiable_outputs(fn, inputs)]
         flat[k] = original
         columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
-    n_outputs = len(_differentiable_outputs(fn, inputs))
-    return [np.stack([c[o] for c in columns], axis=1) if columns else np.zeros((0, 0)) for o in range(n_outputs)]
+    sizes = [o.data.size for o in _differentiable_outputs(fn, inputs)]  # an empty input has 0 columns
+    return [np.stack([c[o] for c in columns], axis=1) if columns else np.zeros((n, 0)) for o, n in enumerate(sizes)]
 
 
 def _analytical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], index: int) -> list[np.ndarray]:

@@ -413,6 +413,19 @@ class Fold(Primitive):
 # ----------------------------------------------------------------------------- matmul
 
 
+def blas_ready(x: np.ndarray) -> np.ndarray:
+    """``x`` itself if BLAS can read its matrices (rows or columns contiguous), else a copy.
+    numpy's matmul silently falls back to a loop tens of times slower for any other strides,
+    which views from permute/expand/unfold easily produce."""
+    row, col = x.strides[-2:]
+    if (col == x.itemsize and row >= x.shape[-1] * x.itemsize) or (
+        row == x.itemsize and col >= x.shape[-2] * x.itemsize
+    ):
+        return x
+    return np.ascontiguousarray(x)
+
+
+
 class MatMul(Primitive):
     """Batched matrix product of arrays with ndim >= 2 (1-D operands are reshaped by
     ``Tensor.matmul`` before they get here, so numpy's 1-D rules are composed, not special)."""
@@ -420,7 +433,7 @@ class MatMul(Primitive):
     __slots__ = ()
 
     def forward(self, a, b):
-        return np.matmul(a, b)
+        return np.matmul(blas_ready(a), blas_ready(b))
 
     def backward(self, grad, out):
         a, b = self.inputs
