@@ -128,7 +128,8 @@ def main() -> None:
     print(f"\nBatchNorm2d alone, input {shape} float32, forward + backward")
     derived, fused = bn_route_cost(False, shape, args.steps), bn_route_cost(True, shape, args.steps)
     for name, (seconds, nodes, saved) in (("derived", derived), ("fused", fused)):
-        print(f"  {name:8s} {seconds * 1e3:7.2f} ms   {nodes:3d} graph nodes   {saved / 2**20:7.1f} MiB saved for backward")
+        megabytes = saved / 2**20
+        print(f"  {name:8s} {seconds * 1e3:7.2f} ms   {nodes:3d} graph nodes   {megabytes:7.1f} MiB saved for backward")
     print(f"  derived / fused: time {derived[0] / fused[0]:.2f}x, bytes saved {derived[2] / fused[2]:.2f}x")
 
 

@@ -8,8 +8,11 @@
 tensor([2., 4.])
 """
 
+from minigrad import nn, optim
 from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.bncheck import check_batchnorm
 from minigrad.gradcheck import gradcheck, gradgradcheck
+from minigrad.serialization import load, save
 from minigrad.tensor import (
     Tensor,
     arange,
@@ -36,10 +39,6 @@ from minigrad.tensor import (
     zeros_like,
 )
 
-from minigrad import nn, optim  # noqa: E402  (they build on the names above)
-from minigrad.bncheck import check_batchnorm  # noqa: E402
-from minigrad.serialization import load, save  # noqa: E402
-
 __version__ = "0.1.0"
 
 __all__ = [
@@ -57,20 +56,20 @@ __all__ = [
     "gradgradcheck",
     "int32",
     "int64",
-    "load",
     "is_grad_enabled",
+    "load",
     "manual_seed",
     "maximum",
-    "nn",
-    "optim",
     "minimum",
+    "nn",
     "no_grad",
     "ones",
     "ones_like",
+    "optim",
     "rand",
-    "save",
     "randint",
     "randn",
+    "save",
     "set_grad_enabled",
     "stack",
     "tensor",

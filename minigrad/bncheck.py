@@ -198,9 +198,7 @@ def torch_hvp(values, direction, training: bool) -> dict[str, np.ndarray] | None
     first = torch.autograd.grad((y * torch.tensor(values["dy"])).sum(), leaves, create_graph=True)
     along_v = sum((g * torch.tensor(direction[k])).sum() for k, g in zip(("x", "weight", "bias"), first))
     second = torch.autograd.grad(along_v, leaves, allow_unused=True)
-    return {
-        k: np.zeros_like(values[k]) if h is None else h.numpy() for k, h in zip(("x", "weight", "bias"), second)
-    }
+    return {k: np.zeros_like(values[k]) if h is None else h.numpy() for k, h in zip(("x", "weight", "bias"), second)}
 
 
 def dx_paths(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -294,7 +292,7 @@ def check_batchnorm(
                 }
                 for method, gradients in methods.items():
                     if gradients is None:
-                        say(f"{config:16s} {mode:5s} {dtype:7s} {method:13s} (not installed: pip install torch==2.13.0)")
+                        say(f"{config:16s} {mode:5s} {dtype:7s} {method:13s} (not installed: torch==2.13.0)")
                         continue
                     abs_errors, rel_errors = _compare(autodiff, dict(zip(autodiff, gradients.values())))
                     passed = max(rel_errors.values()) <= TOLERANCE[(method, dtype)]

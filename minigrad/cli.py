@@ -1,8 +1,8 @@
 """The ``minigrad`` command line.
 
-    minigrad demo                      # derivatives to third order, the BatchNorm check, a short training run
-    minigrad check-bn                  # BatchNorm's gradients four ways; exits 1 on any disagreement
-    minigrad train --data DIR          # LeNet-BN on MNIST (downloaded into DIR if missing)
+minigrad demo                      # derivatives to third order, the BatchNorm check, a short training run
+minigrad check-bn                  # BatchNorm's gradients four ways; exits 1 on any disagreement
+minigrad train --data DIR          # LeNet-BN on MNIST (downloaded into DIR if missing)
 """
 
 from __future__ import annotations
@@ -80,7 +80,8 @@ def train(
             f"({seconds:.1f} s, {seconds / max(1, -(-seen // batch_size)) * 1e3:.0f} ms/step)"
         )
         if checkpoint:
-            minigrad.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch}, checkpoint)
+            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch}
+            minigrad.save(state, checkpoint)
     return test_accuracy
 
 

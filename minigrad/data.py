@@ -64,7 +64,8 @@ def download_mnist(root: str | os.PathLike[str]) -> None:
                 Path(temporary).unlink(missing_ok=True)
         else:
             raise RuntimeError(
-                f"could not download {name} into {root}:\n  " + "\n  ".join(errors)
+                f"could not download {name} into {root}:\n  "
+                + "\n  ".join(errors)
                 + "\nPut the original MNIST .gz files in that folder and pass it as the data directory."
             )
 

@@ -425,7 +425,6 @@ def blas_ready(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x)
 
 
-
 class MatMul(Primitive):
     """Batched matrix product of arrays with ndim >= 2 (1-D operands are reshaped by
     ``Tensor.matmul`` before they get here, so numpy's 1-D rules are composed, not special)."""

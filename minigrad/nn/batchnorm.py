@@ -126,7 +126,7 @@ def batch_norm(
     """
     if input.ndim < 2:
         raise ValueError(f"batch_norm expects input of shape (N, C, *), got shape {input.shape}")
-    axes, per_channel, m = channel_layout(input)
+    _, per_channel, m = channel_layout(input)
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is not None and t.shape != (channels,):

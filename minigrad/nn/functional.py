@@ -180,7 +180,10 @@ def conv2d(
 # ----------------------------------------------------------------------------- pooling
 
 
-def _pool_windows(input: Tensor, kernel_size: IntPair, stride: IntPair | None, padding: IntPair, fill: float, name: str):
+def _pool_windows(
+    input: Tensor, kernel_size: IntPair, stride: IntPair | None, padding: IntPair, fill: float, name: str
+) -> tuple[Tensor, bool]:
+    """Windows (N, C, out_h, out_w, kh, kw) of the padded input, and whether it was unbatched."""
     x, unbatched = _as_batch(input, name)
     kernel = _pair(kernel_size, "kernel_size")
     step = kernel if stride is None else _pair(stride, "stride")
@@ -298,4 +301,3 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} differ")
     return _reduce((input - target).square(), reduction)
-

@@ -218,9 +218,7 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         problems.extend(f"size mismatch for {w}" for w in wrong_shapes)
         if problems:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n  " + "\n  ".join(problems)
-            )
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n  " + "\n  ".join(problems))
         for key, target in own.items():
             if key in state_dict:
                 value = state_dict[key]

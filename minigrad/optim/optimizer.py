@@ -77,7 +77,8 @@ class Optimizer:
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
-                f"loaded state dict has {len(saved_groups)} parameter groups, this optimizer has {len(self.param_groups)}"
+                f"loaded state dict has {len(saved_groups)} parameter groups, "
+                f"this optimizer has {len(self.param_groups)}"
             )
         params_by_index = {}
         for saved, group in zip(saved_groups, self.param_groups):
@@ -125,10 +126,10 @@ def _state_value(value: Any, param: Tensor) -> Any:
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum (PyTorch's formulation):
 
-        g = grad + weight_decay * p
-        b = g (first step), else momentum * b + (1 - dampening) * g
-        g = g + momentum * b (nesterov), else b
-        p = p - lr * g
+    g = grad + weight_decay * p
+    b = g (first step), else momentum * b + (1 - dampening) * g
+    g = g + momentum * b (nesterov), else b
+    p = p - lr * g
     """
 
     def __init__(
