@@ -2,6 +2,7 @@
 
 minigrad demo                      # derivatives to third order, the BatchNorm check, a short training run
 minigrad check-bn                  # BatchNorm's gradients four ways; exits 1 on any disagreement
+minigrad graph --out bn.svg        # draw the derived BatchNorm's graph (needs Graphviz's dot)
 minigrad train --data DIR          # LeNet-BN on MNIST (downloaded into DIR if missing)
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 import minigrad
-from minigrad import data, nn
+from minigrad import data, nn, viz
 
 
 def lenet_bn(fused: bool = False) -> nn.Sequential:
@@ -110,6 +112,11 @@ def demo(args: argparse.Namespace) -> int:
     minigrad.manual_seed(0)
     train_set, test_set = _datasets(args.data, args.train_size, args.test_size)
     accuracy_reached = train(lenet_bn(), train_set, test_set, args.epochs, args.batch_size)
+    if shutil.which("dot"):
+        path = viz.batchnorm_graph().render("batchnorm_graph", format="svg", cleanup=True)
+        print(f"\n4. The derived BatchNorm's graph is drawn in {path} (minigrad graph --out FILE for another format)")
+    else:
+        print("\n4. Install Graphviz (apt-get install graphviz) to draw the BatchNorm graph: minigrad graph")
     print(f"\nDone: test accuracy {accuracy_reached:.2%}; BatchNorm check {'passed' if report.passed else 'FAILED'}.")
     return 0 if report.passed else 1
 
@@ -124,6 +131,12 @@ def _datasets(root: str | None, train_size: int | None, test_size: int | None):
     if test_size:
         test_set = (test_set[0][:test_size], test_set[1][:test_size])
     return train_set, test_set
+
+
+def graph_command(args: argparse.Namespace) -> int:
+    path = viz.batchnorm_graph().render(args.out.rsplit(".", 1)[0], format=args.out.rsplit(".", 1)[-1], cleanup=True)
+    print(f"BatchNorm graph written to {path}")
+    return 0
 
 
 def train_command(args: argparse.Namespace) -> int:
@@ -150,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("check-bn", help="check BatchNorm's gradients; exit 1 on disagreement").set_defaults(
         run=check_bn_command
     )
+
+    graph_parser = commands.add_parser("graph", help="render the derived BatchNorm graph with Graphviz")
+    graph_parser.add_argument("--out", default="batchnorm.svg", help="output file; its extension picks the format")
+    graph_parser.set_defaults(run=graph_command)
 
     train_parser = commands.add_parser("train", help="train LeNet-BN")
     train_parser.set_defaults(run=train_command)
