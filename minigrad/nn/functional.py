@@ -162,16 +162,18 @@ def conv2d(
     x = pad(x, (left, right, top, bottom))
     windows = Unfold((kh, kw), stride, dilation)(x)  # (N, C, oh, ow, kh, kw), a view
     out_h, out_w = windows.shape[2:4]
-    group_out = out_channels // groups
-    # One row per output pixel, one column per (input channel of the group, kernel offset).
+    # im2col: per group, one row per (input channel, kernel offset) and one column per output
+    # pixel of every image, so that the whole convolution is one matrix product per group.
     columns = (
         windows.reshape(n, groups, group_in, out_h, out_w, kh, kw)
-        .permute(1, 0, 3, 4, 2, 5, 6)
-        .reshape(groups, n * out_h * out_w, group_in * kh * kw)
+        .permute(1, 2, 5, 6, 0, 3, 4)
+        .reshape(groups, group_in * kh * kw, n * out_h * out_w)
     )
-    kernels = weight.reshape(groups, group_out, group_in * kh * kw).mT  # (G, C_in/G * kh * kw, C_out/G)
-    out = (columns @ kernels).reshape(groups, n, out_h, out_w, group_out)
-    out = out.permute(1, 0, 4, 2, 3).reshape(n, out_channels, out_h, out_w)
+    kernels = weight.reshape(groups, out_channels // groups, group_in * kh * kw)
+    out = (kernels @ columns).reshape(groups, out_channels // groups, n, out_h * out_w)  # (G, C_out/G, N, P)
+    # Back to (N, C_out, H, W). Flattening (C_out, P) copies into that memory order, which keeps
+    # every later elementwise op on contiguous arrays (mixed layouts are several times slower).
+    out = out.permute(2, 0, 1, 3).reshape(n, out_channels * out_h * out_w).reshape(n, out_channels, out_h, out_w)
     if bias is not None:
         out = out + bias.reshape(1, out_channels, 1, 1)
     return out.squeeze(0) if unbatched else out
