@@ -78,10 +78,12 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
     except (OSError, EOFError) as error:
         raise ValueError(f"{path}: not a readable gzip file ({error})") from None
     dims = magic & 0xFF
-    header = np.frombuffer(raw[: 4 * (1 + dims)], dtype=">i4")
-    if len(header) != 1 + dims or header[0] != magic:
+    header = np.frombuffer(raw[: min(4 * (1 + dims), len(raw) // 4 * 4)], dtype=">i4")  # whole int32s only
+    if len(header) == 0 or header[0] != magic:
         found = header[0] if len(header) else "nothing"
         raise ValueError(f"{path}: expected IDX magic number {magic}, found {found}")
+    if len(header) != 1 + dims:
+        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes; the sizes need {4 * (1 + dims)})")
     shape = tuple(int(n) for n in header[1:])
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 * (1 + dims))
     if data.size != int(np.prod(shape)):

@@ -110,12 +110,13 @@ def load(path: str | os.PathLike[str]) -> Any:
             if header.get("format") != FORMAT:
                 raise CheckpointError(f"{path}: unknown checkpoint format {header.get('format')!r}")
             arrays = {name: archive[name] for name in archive.files if name != STRUCTURE}
+            root = _decode(header["root"], arrays)  # a structure naming missing arrays is corrupt too
     except CheckpointError:
         raise
     except ValueError as error:
         if "pickle" in str(error):
             raise CheckpointError(f"{path}: contains pickled objects, which minigrad refuses to load") from None
         raise CheckpointError(f"{path}: corrupt checkpoint ({error})") from None
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, TypeError) as error:  # decode errors are ValueErrors
         raise CheckpointError(f"{path}: truncated or corrupt checkpoint ({type(error).__name__}: {error})") from None
-    return _decode(header["root"], arrays)
+    return root
