@@ -357,4 +357,3 @@ def check_batchnorm(
     )
     say("\nPASSED: all routes agree within tolerance" if report.passed else "\nFAILED: see the rows marked NO")
     return report
-
