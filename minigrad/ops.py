@@ -160,6 +160,14 @@ class Where(Primitive):
     __slots__ = ()
 
     def forward(self, condition, a, b):
+        if b.ndim == 0 and b == 0 and a.dtype.kind == "f":
+            # Selecting against zero (relu, and every Where backward) is a multiply by the
+            # mask: about 10x faster than np.where, and exact whenever the result is finite
+            # (inf * 0 would be nan, so those rare cases take np.where). "+ 0.0" turns -0.0 to 0.0.
+            out = a * condition
+            if np.isfinite(out).all():
+                out += 0.0
+                return out
         return np.where(condition, a, b)
 
     def backward(self, grad, out):
@@ -222,7 +230,9 @@ class Max(Primitive):
         self.axes, self.keepdim = axes, keepdim
 
     def forward(self, a):
-        return np.max(a, axis=self.axes, keepdims=self.keepdim)
+        groups = reduced_axes_first(a, self.axes)
+        out = groups.max(axis=0).reshape(kept_shape(a.shape, self.axes))
+        return out if self.keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in self.axes])
 
     def backward(self, grad, out):
         a = self.inputs[0]
@@ -230,15 +240,30 @@ class Max(Primitive):
         return (grad.reshape(kept_shape(a.shape, self.axes)).expand(a.shape) * mask,)
 
 
+def reduced_axes_first(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """``x`` as a contiguous (group size, *kept dims) array: one row per position within a
+    reduced group. numpy reduces over a leading axis as a few fast elementwise passes, but
+    over small trailing axes (pooling windows) some 20x slower, so max is computed this way."""
+    moved = np.moveaxis(x, axes, tuple(range(len(axes))))
+    return np.ascontiguousarray(moved).reshape((-1, *moved.shape[len(axes) :]))
+
+
 def first_max_mask(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    """A 0/1 array shaped like ``x``: 1 at the first maximum of each group over ``axes``."""
-    reduced_to_end = tuple(range(x.ndim - len(axes), x.ndim))
-    moved = np.moveaxis(x, axes, reduced_to_end)
-    groups = moved.reshape(moved.shape[: x.ndim - len(axes)] + (-1,))
-    first = groups.argmax(axis=-1)[..., None]
-    mask = np.zeros(groups.shape, dtype=bool)
-    np.put_along_axis(mask, first, True, axis=-1)
-    return np.moveaxis(mask.reshape(moved.shape), reduced_to_end, axes)
+    """A boolean array shaped like ``x``: True at the first maximum (in C order) of each
+    group over ``axes``."""
+    groups = reduced_axes_first(x, axes)
+    is_max = (groups == groups.max(axis=0)).reshape(len(groups), -1)  # (group size, number of groups)
+    if len(groups) <= 64:  # small groups (pooling windows): one vectorised pass per position
+        first, seen = np.empty_like(is_max), np.zeros(is_max.shape[1], dtype=bool)
+        for k, row in enumerate(is_max):
+            np.logical_and(row, ~seen, out=first[k])
+            seen |= row
+    else:  # large groups: argmax finds each group's first maximum
+        first = np.zeros_like(is_max)
+        np.put_along_axis(first, is_max.argmax(axis=0)[None], True, axis=0)
+    moved_shape = [x.shape[a] for a in axes] + [n for i, n in enumerate(x.shape) if i not in axes]
+    restored = np.moveaxis(first.reshape(moved_shape), tuple(range(len(axes))), axes)
+    return np.ascontiguousarray(restored)
 
 
 # ----------------------------------------------------------------------------- movement
