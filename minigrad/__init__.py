@@ -15,6 +15,7 @@ from minigrad.bncheck import check_batchnorm
 from minigrad.gradcheck import gradcheck, gradgradcheck
 from minigrad.serialization import load, save
 from minigrad.tensor import (
+    ShapeError,
     Tensor,
     arange,
     bool_,
@@ -45,6 +46,7 @@ __version__ = "0.1.0"
 keep_freed_memory()  # see allocator.py: halves the time of a training step on Linux
 
 __all__ = [
+    "ShapeError",
     "Tensor",
     "arange",
     "bool_",

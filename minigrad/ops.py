@@ -110,9 +110,18 @@ class Pow(Primitive):
 
     def backward(self, grad, out):
         a, b = self.inputs
-        # d(a^b)/da = b * a^(b-1);  d(a^b)/db = a^b * log(a)
-        da = grad * b * a ** (b - 1) if a.requires_grad else None
-        db = grad * out * a.log() if b.requires_grad else None
+        # d(a^b)/da = b * a^(b-1);  d(a^b)/db = a^b * log(a).
+        # At the edges PyTorch defines both as 0 where the formula gives 0 * inf = nan:
+        # da where b == 0 (x^0 is constant), db where a == 0 and b >= 0.
+        da = db = None
+        if a.requires_grad:
+            da = grad * b * a ** (b - 1)
+            if (b.data == 0).any():
+                da = Where()(b == 0, da.new_zeros(()), da)
+        if b.requires_grad:
+            db = grad * out * a.log()
+            if (a.data == 0).any():
+                db = Where()((a == 0) & (b >= 0), db.new_zeros(()), db)
         return da, db
 
 

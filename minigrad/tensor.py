@@ -32,6 +32,11 @@ MaxResult = namedtuple("MaxResult", ["values", "indices"])
 _generator = np.random.default_rng()
 
 
+class ShapeError(ValueError, RuntimeError):
+    """Shapes that do not fit an op. PyTorch raises RuntimeError for these and numpy raises
+    ValueError, so this is both: code written for either catches it."""
+
+
 def manual_seed(seed: int) -> None:
     """Seed minigrad's random numbers (``randn``, ``rand``, layer initialisation, dropout).
 
@@ -110,8 +115,10 @@ class Tensor:
         try:
             data = op.forward(*[t.data for t in inputs])
         except ValueError as error:
-            shapes = ", ".join(str(t.shape) for t in inputs)
-            raise ValueError(f"{op.name}: {error} (input shapes: {shapes})") from None
+            shapes = " and ".join(str(t.shape) for t in inputs)
+            if "broadcast" in str(error):
+                raise ShapeError(f"{op.name}: shapes {shapes} do not broadcast together") from None
+            raise ShapeError(f"{op.name}: {error} (input shapes: {shapes})") from None
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy returns scalars for 0-d results
         out = Tensor._make(data)
@@ -192,7 +199,7 @@ class Tensor:
     def item(self) -> Scalar:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+            raise ShapeError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self.data.item()
 
     def tolist(self) -> Any:
@@ -437,7 +444,7 @@ class Tensor:
     def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
         """Average over ``dim``: the sum divided by the number of elements summed."""
         if not _is_float(self.dtype):
-            raise TypeError(f"mean() needs a floating point tensor, got dtype {self.dtype}")
+            raise RuntimeError(f"mean() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
         axes = _axes(dim if axis is None else axis, self.ndim)
         count = math.prod(self.shape[a] for a in axes)
         return self.sum(axes, keepdim if keepdims is None else keepdims) / count
@@ -515,7 +522,7 @@ class Tensor:
         new_shape = _resolve_shape(_shape_args(shape), self.data.size)
         if new_shape is None:
             asked = list(_shape_args(shape))
-            raise RuntimeError(f"reshape: shape {asked} is invalid for a tensor of shape {self.shape}")
+            raise ShapeError(f"reshape: shape {asked} is invalid for a tensor of shape {self.shape}")
         if new_shape == self.shape:
             return self
         return ops.Reshape(tuple(new_shape))(self)
@@ -525,7 +532,7 @@ class Tensor:
     def permute(self, *dims: Any) -> Tensor:
         dims = tuple(_axis(d, self.ndim) for d in _shape_args(dims))
         if sorted(dims) != list(range(self.ndim)):
-            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} dims of shape {self.shape}")
+            raise ShapeError(f"permute: {dims} is not a permutation of the {self.ndim} dims of shape {self.shape}")
         return ops.Permute(dims)(self)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
@@ -549,7 +556,7 @@ class Tensor:
         sizes = _shape_args(sizes)
         extra = len(sizes) - self.ndim
         if extra < 0:
-            raise ValueError(f"expand: can't expand shape {self.shape} to fewer dims {tuple(sizes)}")
+            raise ShapeError(f"expand: can't expand shape {self.shape} to fewer dims {tuple(sizes)}")
         shape = tuple(self.shape[i - extra] if n == -1 else n for i, n in enumerate(sizes))
         if shape == self.shape:
             return self
@@ -584,13 +591,20 @@ class Tensor:
         dimension is dropped again; leading (batch) dimensions broadcast."""
         a, b = _operands(self, other)
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {a.shape} and {b.shape}")
+            raise ShapeError(f"matmul: both operands need at least 1 dim, got shapes {a.shape} and {b.shape}")
         a2 = a.reshape(1, -1) if a.ndim == 1 else a
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b
         if a2.shape[-1] != b2.shape[-2]:
-            raise ValueError(
+            raise ShapeError(
                 f"matmul: shapes {a.shape} and {b.shape} can't be multiplied ({a2.shape[-1]} != {b2.shape[-2]})"
             )
+        try:
+            np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+        except ValueError:
+            raise ShapeError(
+                f"matmul: the batch dims of shapes {a.shape} and {b.shape} do not broadcast "
+                f"({a2.shape[:-2]} vs {b2.shape[:-2]})"
+            ) from None
         out = ops.MatMul()(a2, b2)
         if a.ndim == 1:
             out = out.squeeze(-2)
@@ -657,8 +671,9 @@ def _axis(dim: int, ndim: int) -> int:
 
 
 def _axes(dim: Any, ndim: int) -> tuple[int, ...]:
-    """Reduction axes as a sorted tuple of non-negative ints; None means all."""
-    if dim is None:
+    """Reduction axes as a sorted tuple of non-negative ints; None (or an empty tuple, as in
+    PyTorch) means all."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
         return tuple(range(ndim))
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     if ndim == 0:

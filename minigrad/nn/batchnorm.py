@@ -19,7 +19,7 @@ import numpy as np
 
 from minigrad.autograd import is_grad_enabled, no_grad
 from minigrad.ops import Primitive
-from minigrad.tensor import Tensor
+from minigrad.tensor import ShapeError, Tensor
 
 
 def channel_layout(x: Tensor) -> tuple[tuple[int, ...], tuple[int, ...], int]:
@@ -125,12 +125,12 @@ def batch_norm(
     True
     """
     if input.ndim < 2:
-        raise ValueError(f"batch_norm expects input of shape (N, C, *), got shape {input.shape}")
+        raise ShapeError(f"batch_norm expects input of shape (N, C, *), got shape {input.shape}")
     _, per_channel, m = channel_layout(input)
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is not None and t.shape != (channels,):
-            raise ValueError(f"batch_norm: {name} has shape {t.shape}, expected ({channels},) for input {input.shape}")
+            raise ShapeError(f"batch_norm: {name} has shape {t.shape}, expected ({channels},) for input {input.shape}")
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")

@@ -12,7 +12,7 @@ import numpy as np
 
 from minigrad.nn.batchnorm import batch_norm
 from minigrad.ops import Pad, Unfold
-from minigrad.tensor import Tensor, default_generator
+from minigrad.tensor import ShapeError, Tensor, default_generator
 
 __all__ = [
     "avg_pool2d",
@@ -84,7 +84,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b, with W of shape (out_features, in_features)."""
     if input.shape[-1:] != weight.shape[1:]:
-        raise ValueError(
+        raise ShapeError(
             f"linear: input of shape {input.shape} has {input.shape[-1] if input.ndim else 0} features, "
             f"the weight of shape {weight.shape} expects {weight.shape[1]}"
         )
@@ -111,7 +111,7 @@ def _as_batch(input: Tensor, name: str) -> tuple[Tensor, bool]:
     if input.ndim == 3:
         return input.unsqueeze(0), True
     if input.ndim != 4:
-        raise ValueError(f"{name}: expected 3D (unbatched) or 4D (batched) input, got shape {input.shape}")
+        raise ShapeError(f"{name}: expected 3D (unbatched) or 4D (batched) input, got shape {input.shape}")
     return input, False
 
 
@@ -147,18 +147,18 @@ def conv2d(
     """
     x, unbatched = _as_batch(input, "conv2d")
     if weight.ndim != 4:
-        raise ValueError(f"conv2d: weight must be 4D (C_out, C_in/groups, kH, kW), got shape {weight.shape}")
+        raise ShapeError(f"conv2d: weight must be 4D (C_out, C_in/groups, kH, kW), got shape {weight.shape}")
     out_channels, group_in, kh, kw = weight.shape
     n, in_channels, height, width = x.shape
     if groups < 1 or in_channels != group_in * groups or out_channels % groups:
-        raise ValueError(
+        raise ShapeError(
             f"conv2d: input with {in_channels} channel(s) (shape {input.shape}) does not fit weight {weight.shape} "
             f"with groups={groups}: expected {group_in * groups} input channel(s), and C_out divisible by groups"
         )
     stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
     top, bottom, left, right = _conv_padding(padding, (kh, kw), stride, dilation)
     if height + top + bottom < dilation[0] * (kh - 1) + 1 or width + left + right < dilation[1] * (kw - 1) + 1:
-        raise ValueError(f"conv2d: input {input.shape} (padded) is smaller than the kernel {weight.shape[2:]}")
+        raise ShapeError(f"conv2d: input {input.shape} (padded) is smaller than the kernel {weight.shape[2:]}")
     x = pad(x, (left, right, top, bottom))
     windows = Unfold((kh, kw), stride, dilation)(x)  # (N, C, oh, ow, kh, kw), a view
     out_h, out_w = windows.shape[2:4]
@@ -193,7 +193,7 @@ def _pool_windows(
     if ph > kernel[0] // 2 or pw > kernel[1] // 2 or ph < 0 or pw < 0:
         raise ValueError(f"{name}: padding {padding} should be at most half of the kernel size {kernel_size}")
     if x.shape[2] + 2 * ph < kernel[0] or x.shape[3] + 2 * pw < kernel[1]:
-        raise ValueError(f"{name}: input {input.shape} (padded) is smaller than the kernel {kernel}")
+        raise ShapeError(f"{name}: input {input.shape} (padded) is smaller than the kernel {kernel}")
     x = pad(x, (pw, pw, ph, ph), value=fill)
     return Unfold(kernel, step, (1, 1))(x), unbatched
 
@@ -250,7 +250,7 @@ def _class_last(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.nd
         expected = (input.shape[0], *input.shape[2:])
         classes = target.data
     if input.ndim < 2 or classes.shape != (expected or (1,)):
-        raise ValueError(f"{name}: input of shape {input.shape} needs targets of shape {expected}, got {target.shape}")
+        raise ShapeError(f"{name}: input of shape {input.shape} needs targets of shape {expected}, got {target.shape}")
     rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, input.shape[1]) if input.ndim > 2 else input
     return rows, classes.reshape(-1)
 
@@ -301,5 +301,5 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """(input - target)^2, averaged (or summed)."""
     target = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=input.dtype))
     if input.shape != target.shape:
-        raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} differ")
+        raise ShapeError(f"mse_loss: input shape {input.shape} and target shape {target.shape} differ")
     return _reduce((input - target).square(), reduction)

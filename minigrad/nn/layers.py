@@ -10,7 +10,7 @@ import numpy as np
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
-from minigrad.tensor import Tensor
+from minigrad.tensor import ShapeError, Tensor
 
 
 def _reset_like_pytorch(weight: Parameter, bias: Parameter | None) -> None:
@@ -41,7 +41,7 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r} got input of shape {input.shape}: expected its last dim to be {self.in_features}"
             )
         return F.linear(input, self.weight, self.bias)
@@ -90,7 +90,7 @@ class Conv2d(Module):
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
             channels = input.shape[-3] if input.ndim >= 3 else "?"
-            raise ValueError(
+            raise ShapeError(
                 f"Conv2d(in_channels={self.in_channels}) got input with {channels} channel(s): shape {input.shape}"
                 " (expected (N, C, H, W) or (C, H, W))"
             )
@@ -99,7 +99,7 @@ class Conv2d(Module):
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding not in ((0, 0), "valid"):
-            text += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
+            text += f", padding={self.padding}"
         if self.dilation != (1, 1):
             text += f", dilation={self.dilation}"
         if self.groups != 1:
@@ -213,9 +213,9 @@ class _BatchNorm(Module):
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in self.expected_dims:
             dims = " or ".join(f"{d}D" for d in self.expected_dims)
-            raise ValueError(f"expected {dims} input (got {input.ndim}D input)")
+            raise ShapeError(f"expected {dims} input (got {input.ndim}D input)")
         if input.shape[1] != self.num_features:
-            raise ValueError(
+            raise ShapeError(
                 f"{type(self).__name__}(num_features={self.num_features}) got input with {input.shape[1]} "
                 f"channel(s): shape {input.shape}"
             )

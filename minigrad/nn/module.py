@@ -67,7 +67,11 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign {type(value).__name__} to buffer '{name}' (a Tensor or None)")
             self._buffers[name] = value
-        elif name in self._parameters and value is None:
+        elif name in self._parameters:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter '{name}' (a Parameter or None expected)"
+                )
             self._parameters[name] = None
         else:
             object.__setattr__(self, name, value)
