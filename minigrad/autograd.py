@@ -52,14 +52,18 @@ class set_grad_enabled:
 
     def __call__(self, fn: F) -> F:
         _GradMode.enabled = self.previous  # used as a decorator: undo the set in __init__
-        mode = self.mode
+        return _with_grad_mode(fn, self.mode)
 
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+def _with_grad_mode(fn: F, mode: bool) -> F:
+    """``fn`` wrapped to run with grad mode set to ``mode``."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with set_grad_enabled(mode):
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class no_grad:
@@ -83,14 +87,7 @@ class no_grad:
         _GradMode.enabled = self.previous
 
     def __call__(self, fn: F) -> F:
-        mode = self._mode
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+        return _with_grad_mode(fn, self._mode)
 
 
 class enable_grad(no_grad):
@@ -168,7 +165,7 @@ def run_backward(
     for t, g in zip(outputs, grad_outputs):
         grads[id(t)] = grads[id(t)] + g if id(t) in grads else g
     wanted = None if inputs is None else {id(t): None for t in inputs}
-    with no_grad() if not create_graph else enable_grad():
+    with set_grad_enabled(create_graph):
         for tensor in topological_order(outputs):
             grad = grads.pop(id(tensor), None)
             if grad is None:
