@@ -178,7 +178,8 @@ class Tensor:
         return id(self)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        # Four decimals, as PyTorch prints.
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4, floatmode="maxprec_equal")
         extras = []
         if self.dtype not in (float32, int64, bool_):
             extras.append(f"dtype=minigrad.{self.dtype}")
