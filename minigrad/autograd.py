@@ -165,8 +165,17 @@ def run_backward(
     for t, g in zip(outputs, grad_outputs):
         grads[id(t)] = grads[id(t)] + g if id(t) in grads else g
     wanted = None if inputs is None else {id(t): None for t in inputs}
+    order = topological_order(outputs)
+    if wanted is not None:  # skip every tensor from which no path leads to a wanted input
+        leads_to_input: set[int] = set()
+        for tensor in reversed(order):  # inputs before the tensors computed from them
+            op = tensor._op
+            freed = op is not None and op.inputs is None  # kept, so that the loop below reports it
+            if id(tensor) in wanted or freed or (op is not None and any(id(p) in leads_to_input for p in op.inputs)):
+                leads_to_input.add(id(tensor))
+        order = [t for t in order if id(t) in leads_to_input]
     with set_grad_enabled(create_graph):
-        for tensor in topological_order(outputs):
+        for tensor in order:
             grad = grads.pop(id(tensor), None)
             if grad is None:
                 continue

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import minigrad
+import minigrad.ops
 from minigrad import cli, nn, viz
 from minigrad.allocator import keep_freed_memory
 from tests.helpers import compare_with_torch
@@ -110,3 +111,22 @@ def test_assigning_a_non_parameter_to_a_parameter_name_is_an_error():
         layer.weight = minigrad.zeros(2, 2)
     layer.bias = None
     assert [name for name, _ in layer.named_parameters()] == ["weight"]
+
+
+def test_grad_only_walks_paths_that_lead_to_the_inputs():
+    class Exploding(minigrad.ops.Primitive):
+        __slots__ = ()
+
+        def forward(self, a):
+            return a * 2
+
+        def backward(self, grad, out):
+            raise AssertionError("backward ran on a branch that does not lead to the input")
+
+    x = minigrad.tensor(2.0, requires_grad=True)
+    w = minigrad.tensor(3.0, requires_grad=True)
+    y = x * w + Exploding()(w)
+    (dx,) = minigrad.grad(y, x, retain_graph=True)
+    assert dx.item() == 3.0
+    with pytest.raises(AssertionError, match="does not lead"):
+        minigrad.grad(y, w)
