@@ -67,7 +67,7 @@ def _with_grad_mode(fn: F, mode: bool) -> F:
 
 
 class no_grad:
-    """Record nothing inside: a context manager and a decorator.
+    """Record nothing inside: a context manager and a decorator (``@no_grad()`` or ``@no_grad``).
 
     >>> import minigrad
     >>> x = minigrad.tensor([1.0], requires_grad=True)
@@ -78,6 +78,11 @@ class no_grad:
     """
 
     _mode = False
+
+    def __new__(cls, function: F | None = None) -> Any:
+        if function is not None:  # used bare, as @no_grad
+            return _with_grad_mode(function, cls._mode)
+        return super().__new__(cls)
 
     def __enter__(self) -> None:
         self.previous = _GradMode.enabled
@@ -183,7 +188,12 @@ def run_backward(
                 if id(tensor) in wanted:
                     wanted[id(tensor)] = grad
             elif tensor._op is None or tensor._retains_grad:
-                tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+                if tensor.grad is not None:
+                    tensor.grad = tensor.grad + grad
+                elif create_graph:
+                    tensor.grad = grad  # keeps its graph, for higher derivatives
+                else:  # a copy the tensor owns: ops may hand one gradient to several inputs, or a view
+                    tensor.grad = type(grad)(grad.data.copy())
             op = tensor._op
             if op is None:
                 continue
@@ -200,4 +210,4 @@ def run_backward(
                 grads[key] = grads[key] + parent_grad if key in grads else parent_grad
             if not retain_graph:
                 op.inputs = None  # free the saved tensors
-    return [] if wanted is None else list(wanted.values())
+    return [] if wanted is None or inputs is None else [wanted[id(t)] for t in inputs]

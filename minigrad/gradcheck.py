@@ -32,17 +32,22 @@ def _differentiable_outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> li
 
 def _numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], index: int, eps: float) -> list[np.ndarray]:
     """d(outputs)/d(inputs[index]) by central differences, one (out.size, in.size) block per output."""
-    x = inputs[index].data  # perturbed in place, then restored
+    tensor = inputs[index]
+    original = tensor.data
+    tensor.data = np.array(original, order="C")  # a writable C-ordered copy, nudged in place
+    flat = tensor.data.reshape(-1)  # a view of that copy
     columns: list[list[np.ndarray]] = []
-    flat = x.reshape(-1)  # a view: writing it writes x
-    for k in range(flat.size):
-        original = flat[k]
-        flat[k] = original + eps
-        plus = [o.data.astype(float64).ravel() for o in _differentiable_outputs(fn, inputs)]
-        flat[k] = original - eps
-        minus = [o.data.astype(float64).ravel() for o in _differentiable_outputs(fn, inputs)]
-        flat[k] = original
-        columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+    try:
+        for k in range(flat.size):
+            value = flat[k]
+            flat[k] = value + eps
+            plus = [o.data.astype(float64).ravel() for o in _differentiable_outputs(fn, inputs)]
+            flat[k] = value - eps
+            minus = [o.data.astype(float64).ravel() for o in _differentiable_outputs(fn, inputs)]
+            flat[k] = value
+            columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+    finally:
+        tensor.data = original
     sizes = [o.data.size for o in _differentiable_outputs(fn, inputs)]  # an empty input has 0 columns
     return [np.stack([c[o] for c in columns], axis=1) if columns else np.zeros((n, 0)) for o, n in enumerate(sizes)]
 

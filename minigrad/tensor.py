@@ -8,9 +8,10 @@ engine, never written by hand in this file.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 from collections import namedtuple
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -74,6 +75,20 @@ def _is_float(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
 
 
+def _numpy_names(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Let a reduction also take numpy's names: ``axis=`` for ``dim``, ``keepdims=`` for ``keepdim``."""
+
+    @functools.wraps(method)
+    def with_aliases(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        if "axis" in kwargs:
+            kwargs["dim"] = kwargs.pop("axis")
+        if "keepdims" in kwargs:
+            kwargs["keepdim"] = kwargs.pop("keepdims")
+        return method(self, *args, **kwargs)
+
+    return with_aliases
+
+
 class Tensor:
     """An n-dimensional array that can record the ops applied to it, for backward.
 
@@ -118,7 +133,7 @@ class Tensor:
             shapes = " and ".join(str(t.shape) for t in inputs)
             if "broadcast" in str(error):
                 raise ShapeError(f"{op.name}: shapes {shapes} do not broadcast together") from None
-            raise ShapeError(f"{op.name}: {error} (input shapes: {shapes})") from None
+            raise ValueError(f"{op.name}: {error} (input shapes: {shapes})") from None
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy returns scalars for 0-d results
         out = Tensor._make(data)
@@ -437,66 +452,63 @@ class Tensor:
 
     # ------------------------------------------------------------------------- reductions
 
-    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-        """Sum over ``dim`` (an int, a tuple, or None for all). ``axis``/``keepdims`` also work."""
-        axes = _axes(dim if axis is None else axis, self.ndim)
-        return ops.Sum(axes, keepdim if keepdims is None else keepdims)(self)
+    @_numpy_names
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Sum over ``dim`` (an int, a tuple, or None for all)."""
+        return ops.Sum(_axes(dim, self.ndim), keepdim)(self)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    @_numpy_names
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Average over ``dim``: the sum divided by the number of elements summed."""
         if not _is_float(self.dtype):
             raise RuntimeError(f"mean() needs a floating point tensor, got dtype {self.dtype}; use .float() first")
-        axes = _axes(dim if axis is None else axis, self.ndim)
-        count = math.prod(self.shape[a] for a in axes)
-        return self.sum(axes, keepdim if keepdims is None else keepdims) / count
+        axes = _axes(dim, self.ndim)
+        return self.sum(axes, keepdim) / math.prod(self.shape[a] for a in axes)
 
-    def var(
-        self,
-        dim: Any = None,
-        keepdim: bool = False,
-        correction: int = 1,
-        *,
-        axis: Any = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
+    @_numpy_names
+    def var(self, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
         """Variance: sum((x - mean)^2) / (n - correction). correction=1 is the unbiased
         estimate, correction=0 the biased one. The mean is *not* detached, so second
         derivatives are right."""
-        axes = _axes(dim if axis is None else axis, self.ndim)
+        axes = _axes(dim, self.ndim)
         count = math.prod(self.shape[a] for a in axes)
         deviation = self - self.mean(axes, keepdim=True)
-        return (deviation * deviation).sum(axes, keepdim if keepdims is None else keepdims) / builtins.max(
-            count - correction, 0
-        )
+        return (deviation * deviation).sum(axes, keepdim) / builtins.max(count - correction, 0)
 
+    @_numpy_names
     def std(self, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
         return self.var(dim, keepdim, correction).sqrt()
 
+    @_numpy_names
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        """Maximum over ``dim``. Its gradient goes to the first maximal element of each group."""
+        """Maximum over ``dim``. Its gradient goes to the first maximal element of each group
+        (PyTorch's amax splits it evenly between ties instead)."""
         return ops.Max(_axes(dim, self.ndim), keepdim)(self)
 
+    @_numpy_names
     def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         return -((-self).amax(dim, keepdim))
 
-    def max(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> Any:
+    @_numpy_names
+    def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
         """``x.max()`` is the largest element; ``x.max(dim)`` is (values, indices), as in PyTorch."""
-        dim = dim if axis is None else axis
         if dim is None:
             return self.amax()
         return MaxResult(self.amax(dim, keepdim), self.argmax(dim, keepdim))
 
-    def min(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> Any:
-        dim = dim if axis is None else axis
+    @_numpy_names
+    def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
         if dim is None:
             return self.amin()
         return MaxResult(self.amin(dim, keepdim), (-self).argmax(dim, keepdim))
 
+    @_numpy_names
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         if dim is None:
             return Tensor._make(np.asarray(self.data.argmax()))
         return Tensor._make(self.data.argmax(axis=_axis(dim, self.ndim), keepdims=keepdim))
 
+    @_numpy_names
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
         """log(sum(exp(x))), computed as m + log(sum(exp(x - m))) with m the max, so that
         exp never overflows. m is a detached constant: the result does not depend on it."""
@@ -506,12 +518,14 @@ class Tensor:
         out = (self - shift).exp().sum(axes, keepdim=True).log() + shift
         return out if keepdim else out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in axes))
 
+    @_numpy_names
     def softmax(self, dim: int) -> Tensor:
         """exp(x) / sum(exp(x)), shifted by the (constant) max for stability."""
         shifted = self - self.detach().amax(dim, keepdim=True)
         e = shifted.exp()
         return e / e.sum(dim, keepdim=True)
 
+    @_numpy_names
     def log_softmax(self, dim: int) -> Tensor:
         """x - logsumexp(x): stable for large |x|, unlike log(softmax(x))."""
         return self - self.logsumexp(dim, keepdim=True)
@@ -558,6 +572,8 @@ class Tensor:
         extra = len(sizes) - self.ndim
         if extra < 0:
             raise ShapeError(f"expand: can't expand shape {self.shape} to fewer dims {tuple(sizes)}")
+        if any(n == -1 for n in sizes[:extra]):
+            raise ShapeError(f"expand: -1 is not allowed for the new leading dims in {tuple(sizes)}")
         shape = tuple(self.shape[i - extra] if n == -1 else n for i, n in enumerate(sizes))
         if shape == self.shape:
             return self
@@ -633,7 +649,12 @@ def _as_tensor(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (builtins.float, builtins.int, builtins.bool)):
-        dtype = like.dtype if _is_float(like.dtype) or not isinstance(value, builtins.float) else float32
+        if isinstance(value, builtins.float) and not _is_float(like.dtype):
+            dtype = float32  # int tensor * 0.5 is float32, as in PyTorch
+        elif like.dtype == bool_ and not isinstance(value, builtins.bool):
+            dtype = int64  # bool tensor + 1 counts, as in PyTorch
+        else:
+            dtype = like.dtype
         return Tensor._make(np.asarray(value, dtype=dtype))
     return Tensor(value)
 
@@ -825,9 +846,11 @@ def rand(*size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Te
     return Tensor(data, requires_grad=requires_grad)
 
 
-def randint(low: int, high: int, size: Sequence[int]) -> Tensor:
-    """Integers from [low, high), int64."""
-    return Tensor(_generator.integers(low, high, tuple(size), dtype=np.int64))
+def randint(low: int, high: int | Sequence[int], size: Sequence[int] | None = None) -> Tensor:
+    """Integers from [low, high), int64: ``randint(low, high, size)`` or ``randint(high, size)``."""
+    if size is None:
+        low, high, size = 0, low, high  # type: ignore[assignment]
+    return Tensor(_generator.integers(low, high, tuple(size), dtype=np.int64))  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- grad

@@ -236,8 +236,22 @@ def test_constructor_errors():
         optim.AdamW(p, eps=-1.0)
     with pytest.raises(ValueError, match="empty parameter list"):
         optim.Adam([])
-    with pytest.raises(ValueError, match="only optimize tensors that require grad"):
-        optim.SGD([Tensor(np.zeros(2))], lr=0.1)
+    with pytest.raises(ValueError, match="only optimize leaf tensors"):
+        optim.SGD([Tensor(np.zeros(2), requires_grad=True) * 2], lr=0.1)
+    shared = Tensor(np.zeros(2), requires_grad=True)
+    with pytest.raises(ValueError, match="more than one parameter group"):
+        optim.SGD([{"params": [shared]}, {"params": [shared], "lr": 0.5}], lr=0.1)
+
+
+def test_frozen_parameters_are_accepted_and_left_alone():
+    """As in PyTorch: a param with requires_grad=False never gets a grad, so step skips it."""
+    frozen = Tensor(np.ones(2))
+    trained = Tensor(np.ones(2), requires_grad=True)
+    optimizer = optim.SGD([frozen, trained], lr=0.1)
+    (trained * 3).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(frozen.data, [1.0, 1.0])
+    np.testing.assert_allclose(trained.data, [0.7, 0.7])
 
 
 # ----------------------------------------------------------------------------- schedules

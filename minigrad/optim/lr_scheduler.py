@@ -20,6 +20,7 @@ class LRScheduler:
                 raise KeyError("resuming a schedule (last_epoch != -1) needs 'initial_lr' in every param group")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._step_count = 0
         self.step()
 
     def get_lr(self) -> list[float]:
@@ -29,6 +30,7 @@ class LRScheduler:
         return self._last_lr
 
     def step(self) -> None:
+        self._step_count += 1
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
@@ -65,7 +67,7 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list[float]:
         t, period = self.last_epoch, self.T_max
         groups = self.optimizer.param_groups
-        if t == 0:
+        if self._step_count == 1:  # the step made by the constructor keeps the current lr
             return [group["lr"] for group in groups]
         if (t - 1 - period) % (2 * period) == 0:
             return [

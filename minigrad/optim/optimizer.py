@@ -35,8 +35,11 @@ class Optimizer:
         params = group["params"]
         group = {**self.defaults, **group, "params": [params] if isinstance(params, Tensor) else list(params)}
         for p in group["params"]:
-            if not isinstance(p, Tensor) or not p.requires_grad:
-                raise ValueError(f"optimizer can only optimize tensors that require grad, got {p!r}")
+            if not isinstance(p, Tensor) or not p.is_leaf:
+                raise ValueError(f"optimizer can only optimize leaf tensors, got {p!r}")
+        existing = {id(p) for g in self.param_groups for p in g["params"]}
+        if existing & {id(p) for p in group["params"]} or len({id(p) for p in group["params"]}) < len(group["params"]):
+            raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
