@@ -12,8 +12,8 @@ from minigrad import nn, optim
 from minigrad.allocator import keep_freed_memory
 from minigrad.autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.bncheck import check_batchnorm
-from minigrad.gradcheck import gradcheck, gradgradcheck
-from minigrad.serialization import load, save
+from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from minigrad.serialization import CheckpointError, load, save
 from minigrad.tensor import (
     ShapeError,
     Tensor,
@@ -46,6 +46,8 @@ __version__ = "0.1.0"
 keep_freed_memory()  # see allocator.py: halves the time of a training step on Linux
 
 __all__ = [
+    "CheckpointError",
+    "GradcheckError",
     "ShapeError",
     "Tensor",
     "arange",
@@ -62,6 +64,7 @@ __all__ = [
     "int32",
     "int64",
     "is_grad_enabled",
+    "keep_freed_memory",
     "load",
     "manual_seed",
     "maximum",

@@ -6,12 +6,14 @@ the same 6 MiB activations hundreds of times pays for fresh zero-filled pages ev
 (page faults): about half the time of a LeNet-BN step. Raising glibc's mmap and trim
 thresholds makes it keep freed blocks in its heap and hand them out again, which is what
 PyTorch's caching allocator does for its tensors. Blocks over 32 MiB (glibc's largest
-threshold) still come from mmap. Elsewhere (macOS, Windows, musl) this does nothing.
+threshold) still come from mmap. Elsewhere (macOS, Windows, musl) this does nothing, and
+setting the environment variable MINIGRAD_KEEP_FREED_MEMORY=0 turns it off.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 
 M_TRIM_THRESHOLD = -1  # mallopt parameters, from glibc's malloc.h
@@ -22,7 +24,7 @@ TRIM_THRESHOLD = 2**30
 
 def keep_freed_memory() -> bool:
     """Ask glibc to reuse freed blocks up to 32 MiB instead of returning them; True if it did."""
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or os.environ.get("MINIGRAD_KEEP_FREED_MEMORY") == "0":
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")

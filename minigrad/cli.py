@@ -13,6 +13,7 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -134,7 +135,9 @@ def _datasets(root: str | None, train_size: int | None, test_size: int | None):
 
 
 def graph_command(args: argparse.Namespace) -> int:
-    path = viz.batchnorm_graph().render(args.out.rsplit(".", 1)[0], format=args.out.rsplit(".", 1)[-1], cleanup=True)
+    out = Path(args.out)
+    image_format = out.suffix[1:] or "svg"  # the extension picks the format; none means svg
+    path = viz.batchnorm_graph().render(out.with_suffix(""), format=image_format, cleanup=True)
     print(f"BatchNorm graph written to {path}")
     return 0
 

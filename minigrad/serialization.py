@@ -81,6 +81,9 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     arrays[STRUCTURE] = np.frombuffer(structure.encode("utf-8"), dtype=np.uint8)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions of a new file
         with os.fdopen(descriptor, "wb") as file:
             np.savez(file, **arrays)
             file.flush()
@@ -102,6 +105,15 @@ def load(path: str | os.PathLike[str]) -> Any:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"minigrad.load: no checkpoint at {path}")
+    with open(path, "rb") as file:
+        start = file.read(6)
+    if len(start) < 4:
+        raise CheckpointError(f"{path}: truncated or empty checkpoint ({len(start)} bytes)")
+    if start[:1] == b"\x80":
+        raise CheckpointError(f"{path}: contains pickled objects, which minigrad refuses to load (they can run code)")
+    if not start.startswith(b"PK"):
+        kind = "a single .npy array" if start == b"\x93NUMPY" else "not an .npz archive"
+        raise CheckpointError(f"{path}: not a minigrad checkpoint ({kind}); it was not read, nothing was unpickled")
     try:
         with np.load(path, allow_pickle=False) as archive:
             if STRUCTURE not in archive.files:

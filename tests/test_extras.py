@@ -130,3 +130,115 @@ def test_grad_only_walks_paths_that_lead_to_the_inputs():
     assert dx.item() == 3.0
     with pytest.raises(AssertionError, match="does not lead"):
         minigrad.grad(y, w)
+
+
+# ----------------------------------------------------------------------------- fixes from review
+
+
+def test_gradcheck_works_on_any_memory_layout():
+    fortran = minigrad.tensor(np.random.default_rng(0).standard_normal((3, 4)).T, requires_grad=True)
+    assert minigrad.gradcheck(lambda t: (t * t).sum(), (fortran,))
+    broadcast = minigrad.Tensor(np.broadcast_to(np.arange(3.0), (2, 3)), requires_grad=True)
+    assert minigrad.gradcheck(lambda t: (t * t).sum(), (broadcast,))
+    assert not broadcast.data.flags.writeable  # the input is restored, untouched
+
+
+def test_each_leaf_owns_a_writable_grad():
+    a = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    b = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert a.grad is not b.grad
+    a.grad.data *= 0.5  # gradient clipping by hand must not touch b's gradient
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+
+
+def test_grad_returns_one_gradient_per_input_even_when_repeated():
+    x = minigrad.tensor(2.0, requires_grad=True)
+    assert [g.item() for g in minigrad.grad(x * x, [x, x])] == [4.0, 4.0]
+
+
+def test_no_grad_works_as_a_bare_decorator():
+    @minigrad.no_grad
+    def double(t):
+        return t * 2
+
+    assert not double(minigrad.tensor(1.0, requires_grad=True)).requires_grad
+
+
+def test_every_reduction_takes_numpy_names():
+    x = minigrad.tensor(np.arange(12.0).reshape(3, 4))
+    assert x.max(axis=1, keepdims=True).values.shape == (3, 1)
+    assert x.amax(axis=1).shape == (3,) and x.amin(axis=0).shape == (4,)
+    assert x.std(axis=0).shape == (4,) and x.var(axis=0, keepdims=True).shape == (1, 4)
+    assert x.argmax(axis=1).tolist() == [3, 3, 3]
+    assert x.softmax(axis=1).shape == x.log_softmax(axis=1).shape == (3, 4)
+    assert x.logsumexp(axis=1).shape == (3,)
+
+
+def test_small_dtype_and_shape_rules_follow_pytorch():
+    assert (minigrad.tensor([True, False]) + 1).tolist() == [2, 1]
+    with pytest.raises(RuntimeError, match="-1 is not allowed for the new leading dims"):
+        minigrad.randn(3).expand(-1, 3)
+    assert minigrad.randint(10, (3,)).shape == (3,) and minigrad.randint(2, 5, (2,)).dtype == minigrad.int64
+
+
+def test_layer_argument_errors_are_clear():
+    import minigrad.nn.functional as F
+
+    with pytest.raises(ValueError, match="groups must be a positive int, got 0"):
+        nn.Conv2d(2, 2, 3, groups=0)
+    with pytest.raises(ValueError, match="stride must be an int or a pair of ints, each >= 1, got 0"):
+        nn.Conv2d(2, 2, 3, stride=0)
+    with pytest.raises(ValueError, match=r"conv2d: bias has shape \(2,\), expected \(3,\)"):
+        F.conv2d(minigrad.randn(1, 2, 5, 5), minigrad.randn(3, 2, 3, 3), minigrad.randn(2))
+    with pytest.raises(ValueError, match="class weights are not supported"):
+        F.cross_entropy(minigrad.randn(2, 3), minigrad.tensor([0, 1]), minigrad.ones(3))
+    with pytest.raises(ValueError, match="class weights are not supported"):
+        nn.CrossEntropyLoss(minigrad.ones(3))
+    with pytest.raises(TypeError):  # PyTorch's 4th positional is ceil_mode; ours is keyword-only
+        nn.AvgPool2d(3, 2, 1, False)
+
+
+def test_checkpoint_files_get_normal_permissions_and_foreign_files_clear_errors(tmp_path):
+    import os
+
+    path = tmp_path / "model.npz"
+    minigrad.save({"w": minigrad.ones(2)}, path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    np.save(tmp_path / "array.npy", np.ones(2))
+    with pytest.raises(
+        minigrad.CheckpointError, match=r"array\.npy: not a minigrad checkpoint \(a single .npy"
+    ):
+        minigrad.load(tmp_path / "array.npy")
+    (tmp_path / "notes.npz").write_text("hello there")
+    with pytest.raises(minigrad.CheckpointError, match=r"notes\.npz: not a minigrad checkpoint \(not an .npz"):
+        minigrad.load(tmp_path / "notes.npz")
+
+
+@needs_dot
+def test_cli_graph_without_an_extension_writes_svg(tmp_path):
+    assert cli.main(["graph", "--out", str(tmp_path / "bn")]) == 0
+    assert (tmp_path / "bn.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_keep_freed_memory_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("MINIGRAD_KEEP_FREED_MEMORY", "0")
+    assert keep_freed_memory() is False
+
+
+@pytest.mark.parametrize("last_epoch", [-1, 4, 7])
+def test_cosine_schedule_resumes_like_pytorch(last_epoch):
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+    ours = minigrad.optim.SGD([minigrad.tensor([1.0], requires_grad=True)], lr=0.1)
+    theirs = torch.optim.SGD([torch.tensor([1.0], requires_grad=True)], lr=0.1)
+    if last_epoch >= 0:
+        ours.param_groups[0]["initial_lr"] = theirs.param_groups[0]["initial_lr"] = 0.1
+    schedule = minigrad.optim.lr_scheduler.CosineAnnealingLR(ours, 10, last_epoch=last_epoch)
+    reference = torch.optim.lr_scheduler.CosineAnnealingLR(theirs, 10, last_epoch=last_epoch)
+    for _ in range(25):
+        assert schedule.get_last_lr() == pytest.approx(reference.get_last_lr(), abs=1e-15)
+        theirs.step()
+        schedule.step()
+        reference.step()

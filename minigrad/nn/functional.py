@@ -35,10 +35,11 @@ __all__ = [
 IntPair = int | tuple[int, int]
 
 
-def _pair(value: IntPair, name: str) -> tuple[int, int]:
+def _pair(value: IntPair, name: str, least: int = 1) -> tuple[int, int]:
+    """(value, value) for an int, the pair itself for a pair; each at least ``least``."""
     pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= least for v in pair):
+        raise ValueError(f"{name} must be an int or a pair of ints, each >= {least}, got {value!r}")
     return int(pair[0]), int(pair[1])
 
 
@@ -126,9 +127,7 @@ def _conv_padding(padding: Any, kernel: tuple[int, int], stride: tuple[int, int]
         return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
     if isinstance(padding, str):
         raise ValueError(f"padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
-    ph, pw = _pair(padding, "padding")
-    if ph < 0 or pw < 0:
-        raise ValueError(f"padding must be non-negative, got {padding!r}")
+    ph, pw = _pair(padding, "padding", least=0)
     return (ph, ph, pw, pw)
 
 
@@ -175,6 +174,9 @@ def conv2d(
     # every later elementwise op on contiguous arrays (mixed layouts are several times slower).
     out = out.permute(2, 0, 1, 3).reshape(n, out_channels * out_h * out_w).reshape(n, out_channels, out_h, out_w)
     if bias is not None:
+        if bias.shape != (out_channels,):
+            expected = f"({out_channels},) for weight {weight.shape}"
+            raise ShapeError(f"conv2d: bias has shape {bias.shape}, expected {expected}")
         out = out + bias.reshape(1, out_channels, 1, 1)
     return out.squeeze(0) if unbatched else out
 
@@ -189,8 +191,8 @@ def _pool_windows(
     x, unbatched = _as_batch(input, name)
     kernel = _pair(kernel_size, "kernel_size")
     step = kernel if stride is None else _pair(stride, "stride")
-    ph, pw = _pair(padding, "padding")
-    if ph > kernel[0] // 2 or pw > kernel[1] // 2 or ph < 0 or pw < 0:
+    ph, pw = _pair(padding, "padding", least=0)
+    if ph > kernel[0] // 2 or pw > kernel[1] // 2:
         raise ValueError(f"{name}: padding {padding} should be at most half of the kernel size {kernel_size}")
     if x.shape[2] + 2 * ph < kernel[0] or x.shape[3] + 2 * pw < kernel[1]:
         raise ShapeError(f"{name}: input {input.shape} (padded) is smaller than the kernel {kernel}")
@@ -211,6 +213,7 @@ def avg_pool2d(
     kernel_size: IntPair,
     stride: IntPair | None = None,
     padding: IntPair = 0,
+    *,
     count_include_pad: bool = True,
 ) -> Tensor:
     """The mean of each window; with ``count_include_pad=False`` padded zeros are not counted."""
@@ -220,21 +223,27 @@ def avg_pool2d(
     else:
         ones = Tensor._make(np.ones((1, 1) + input.shape[-2:], dtype=input.dtype))
         counts, _ = _pool_windows(ones, kernel_size, stride, padding, 0.0, "avg_pool2d")
-        out = windows.sum((-2, -1)) / counts.sum((-2, -1))
+        out = windows.sum((-2, -1)) / counts.sum((-2, -1))  # how many real pixels each window holds
     return out.squeeze(0) if unbatched else out
 
 
 # ----------------------------------------------------------------------------- losses
 
 
+def check_reduction(reduction: Any) -> str:
+    """The reduction name, or a clear error (a tensor here is usually PyTorch's class weights)."""
+    if not isinstance(reduction, str) or reduction not in ("mean", "sum", "none"):
+        shown = type(reduction).__name__ if isinstance(reduction, Tensor) else repr(reduction)
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {shown} (class weights are not supported)")
+    return reduction
+
+
 def _reduce(loss: Tensor, reduction: str, weight_sum: Tensor | float | None = None) -> Tensor:
-    if reduction == "none":
+    if check_reduction(reduction) == "none":
         return loss
     if reduction == "sum":
         return loss.sum()
-    if reduction == "mean":
-        return loss.mean() if weight_sum is None else loss.sum() / weight_sum
-    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return loss.mean() if weight_sum is None else loss.sum() / weight_sum
 
 
 def _class_last(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.ndarray]:
@@ -257,6 +266,7 @@ def _class_last(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.nd
 
 def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
     """-log p[target], given log-probabilities ``input`` (N, C, ...) and class indices."""
+    check_reduction(reduction)
     return _nll(*_class_last(input, target, "nll_loss"), reduction, ignore_index, input.shape, 0.0)
 
 
@@ -273,6 +283,7 @@ def cross_entropy(
     >>> round(cross_entropy(logits, minigrad.tensor([0])).item(), 4)
     0.2395
     """
+    check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     rows, classes = _class_last(input, target, "cross_entropy")

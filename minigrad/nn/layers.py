@@ -70,6 +70,8 @@ class Conv2d(Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
+        if not isinstance(groups, int) or groups < 1:
+            raise ValueError(f"Conv2d: groups must be a positive int, got {groups!r}")
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible "
@@ -78,7 +80,7 @@ class Conv2d(Module):
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = F._pair(kernel_size, "kernel_size")
         self.stride, self.dilation = F._pair(stride, "stride"), F._pair(dilation, "dilation")
-        self.padding = padding if isinstance(padding, str) else F._pair(padding, "padding")
+        self.padding = padding if isinstance(padding, str) else F._pair(padding, "padding", least=0)
         F._conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)  # validate now
         shape = (out_channels, in_channels // groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=np.float32))
@@ -120,13 +122,16 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True) -> None:
+    def __init__(
+        self, kernel_size: Any, stride: Any = None, padding: Any = 0, *, count_include_pad: bool = True
+    ) -> None:
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, kernel_size if stride is None else stride, padding
         self.count_include_pad = count_include_pad
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.count_include_pad)
+        include_pad = self.count_include_pad
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, count_include_pad=include_pad)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -261,7 +266,8 @@ class BatchNorm2d(_BatchNorm):
 class CrossEntropyLoss(Module):
     def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0, ignore_index: int = -100) -> None:
         super().__init__()
-        self.reduction, self.label_smoothing, self.ignore_index = reduction, label_smoothing, ignore_index
+        self.reduction = F.check_reduction(reduction)
+        self.label_smoothing, self.ignore_index = label_smoothing, ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(input, target, self.reduction, self.label_smoothing, self.ignore_index)
@@ -270,7 +276,7 @@ class CrossEntropyLoss(Module):
 class MSELoss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        self.reduction = reduction
+        self.reduction = F.check_reduction(reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, self.reduction)
