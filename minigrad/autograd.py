@@ -169,7 +169,7 @@ def run_backward(
     grads: dict[int, Tensor] = {}
     for t, g in zip(outputs, grad_outputs):
         grads[id(t)] = grads[id(t)] + g if id(t) in grads else g
-    wanted = None if inputs is None else {id(t): None for t in inputs}
+    wanted: dict[int, Tensor | None] | None = None if inputs is None else {id(t): None for t in inputs}
     order = topological_order(outputs)
     if wanted is not None:  # skip every tensor from which no path leads to a wanted input
         leads_to_input: set[int] = set()

@@ -115,8 +115,8 @@ def _leaves(values: dict[str, np.ndarray], dtype: str | None = None) -> dict[str
 def autodiff_gradients(values: dict[str, np.ndarray], training: bool, fused: bool) -> dict[str, np.ndarray]:
     """dx, d(gamma), d(beta) of sum(y * dy) by one backward pass, through route (a) or (b)."""
     leaves = _leaves(values)
-    _forward(values, training, fused, leaves).backward(Tensor(values["dy"]))
-    return {k: t.grad.data for k, t in leaves.items()}
+    gradients = grad(_forward(values, training, fused, leaves), list(leaves.values()), Tensor(values["dy"]))
+    return {k: g.data for k, g in zip(leaves, gradients)}
 
 
 def finite_difference_gradients(values: dict[str, np.ndarray], training: bool, eps: float = 1e-6):
@@ -156,8 +156,8 @@ def torch_gradients(values: dict[str, np.ndarray], training: bool) -> dict[str, 
         leaves["bias"],
         training=training,
     )
-    y.backward(torch.tensor(values["dy"]))
-    return {k: t.grad.numpy() for k, t in leaves.items()}
+    gradients = torch.autograd.grad(y, list(leaves.values()), torch.tensor(values["dy"]))
+    return {k: g.numpy() for k, g in zip(leaves, gradients)}
 
 
 def hessian_vector_product(values, direction, training: bool, fused: bool) -> dict[str, np.ndarray]:
@@ -196,7 +196,9 @@ def torch_hvp(values, direction, training: bool) -> dict[str, np.ndarray] | None
         training=training,
     )
     first = torch.autograd.grad((y * torch.tensor(values["dy"])).sum(), leaves, create_graph=True)
-    along_v = sum((g * torch.tensor(direction[k])).sum() for k, g in zip(("x", "weight", "bias"), first))
+    along_v = torch.stack(
+        [(g * torch.tensor(direction[k])).sum() for k, g in zip(("x", "weight", "bias"), first)]
+    ).sum()
     second = torch.autograd.grad(along_v, leaves, allow_unused=True)
     return {k: np.zeros_like(values[k]) if h is None else h.numpy() for k, h in zip(("x", "weight", "bias"), second)}
 

@@ -136,7 +136,7 @@ def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
             top, bottom, left, right = SEGMENT_BOXES[segment]
             glyphs[digit, top:bottom, left:right] = 1.0
     labels = rng.integers(0, 10, count)
-    canvas = np.zeros((count, 28, 28), dtype=np.float32)
+    canvas: np.ndarray = np.zeros((count, 28, 28), dtype=np.float32)
     rows, cols = rng.integers(0, 9, count), rng.integers(0, 17, count)
     for dy in range(9):  # loops over placement offsets, each vectorised over the images
         for dx in range(17):

@@ -38,6 +38,7 @@ class Primitive:
     """
 
     __slots__ = ("inputs",)
+    inputs: Any  # a tuple of Tensors while the graph is alive, then None
 
     def __call__(self, *inputs: Any) -> Any:
         return inputs[0]._apply(self, inputs)

@@ -85,7 +85,7 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions of a new file
         with os.fdopen(descriptor, "wb") as file:
-            np.savez(file, **arrays)
+            np.savez(file, **arrays)  # type: ignore[arg-type]
             file.flush()
             os.fsync(file.fileno())  # the bytes are on disk before the rename makes them visible
         os.replace(temporary, path)  # atomic on POSIX and Windows

@@ -649,6 +649,7 @@ def _as_tensor(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (builtins.float, builtins.int, builtins.bool)):
+        dtype: np.dtype
         if isinstance(value, builtins.float) and not _is_float(like.dtype):
             dtype = float32  # int tensor * 0.5 is float32, as in PyTorch
         elif like.dtype == bool_ and not isinstance(value, builtins.bool):
@@ -863,8 +864,9 @@ def grad(
     retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool = False,
-) -> tuple[Tensor | None, ...]:
+) -> tuple[Tensor, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, as a tuple; ``.grad`` is untouched.
+    An input that the outputs do not depend on is an error, or None with ``allow_unused=True``.
 
     With ``create_graph=True`` the result is itself differentiable:
 
@@ -902,4 +904,4 @@ def grad(
                 f"grad: input {i} (shape {inputs[i].shape}) was not used to compute the outputs; "
                 "pass allow_unused=True if that is expected"
             )
-    return tuple(results)
+    return tuple(results)  # type: ignore[arg-type]

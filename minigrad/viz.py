@@ -61,14 +61,20 @@ def draw_graph(output: Tensor, names: dict[str, Tensor] | None = None, title: st
     return graph
 
 
+def _inputs(t: Tensor) -> tuple[Tensor, ...]:
+    if t._op is None or t._op.inputs is None:
+        raise ValueError("expected a tensor computed by an op whose graph is alive")
+    return t._op.inputs
+
+
 def batchnorm_graph(shape: tuple[int, ...] = (4, 3)) -> graphviz.Digraph:
     """The derived BatchNorm's graph, with x, gamma, beta and the output named."""
     x = randn(*shape, dtype=float64, requires_grad=True)
     gamma = Tensor(randn(shape[1], dtype=float64).data, requires_grad=True)
     beta = Tensor(randn(shape[1], dtype=float64).data, requires_grad=True)
     y, mean, var = batch_norm_derived(x, gamma, beta, eps=1e-5)
-    x_hat = y._op.inputs[0]._op.inputs[0]  # y = (x^ * gamma) + beta
-    centered, inv_std = x_hat._op.inputs  # x^ = (x - mean) * (var + eps)^-1/2
+    x_hat = _inputs(_inputs(y)[0])[0]  # y = (x^ * gamma) + beta
+    centered, inv_std = _inputs(x_hat)  # x^ = (x - mean) * (var + eps)^-1/2
     names = {"x": x, "gamma": gamma, "beta": beta, "y": y, "batch mean": mean, "batch var": var}
     names.update({"x^": x_hat, "x - mean": centered, "1/sqrt(var + eps)": inv_std})
     title = "BatchNorm from primitives: dx is the sum over the paths from y back to x (direct, mean, variance)"

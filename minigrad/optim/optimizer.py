@@ -61,7 +61,7 @@ class Optimizer:
 
     def state_dict(self) -> dict[str, Any]:
         """{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}, as in PyTorch."""
-        index = {}
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             ids = []
@@ -83,7 +83,7 @@ class Optimizer:
                 f"loaded state dict has {len(saved_groups)} parameter groups, "
                 f"this optimizer has {len(self.param_groups)}"
             )
-        params_by_index = {}
+        params_by_index: dict[int, Tensor] = {}
         for saved, group in zip(saved_groups, self.param_groups):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(
