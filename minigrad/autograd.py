@@ -101,6 +101,23 @@ class enable_grad(no_grad):
     _mode = True
 
 
+# ----------------------------------------------------------------------------- in-place changes
+
+
+class _InPlaceClock:
+    """Ticks once per in-place change anywhere. A tensor's version (shared with views of its
+    data) holds the tick of its last change; an op remembers the tick when it ran, so a saved
+    tensor changed since then has a newer version than the op."""
+
+    now = 0
+
+
+def mark_changed_in_place(tensor: Tensor) -> None:
+    """Record that ``tensor``'s data was changed in place (optimizers, ``x -= y``, ...)."""
+    _InPlaceClock.now += 1
+    tensor._version[0] = _InPlaceClock.now
+
+
 # ----------------------------------------------------------------------------- broadcasting
 
 
@@ -153,6 +170,13 @@ FREED_GRAPH = (
 )
 
 
+MODIFIED_IN_PLACE = (
+    "A tensor that {op} saved for backward (an input or its output) was modified in place after "
+    "the forward pass (for example by optimizer.step() before backward(), or by x -= ... under "
+    "no_grad), so its gradient would be wrong. Run backward() before changing it."
+)
+
+
 def run_backward(
     outputs: Sequence[Tensor],
     grad_outputs: Sequence[Tensor],
@@ -199,6 +223,10 @@ def run_backward(
                 continue
             if op.inputs is None:
                 raise RuntimeError(FREED_GRAPH)
+            if op.ran_at != _InPlaceClock.now and (  # something changed in place since the op ran
+                tensor._version[0] > op.ran_at or any(t._version[0] > op.ran_at for t in op.inputs)
+            ):
+                raise RuntimeError(MODIFIED_IN_PLACE.format(op=op.name))
             for parent, parent_grad in zip(op.inputs, op.backward(grad, tensor)):
                 if parent_grad is None or not parent.requires_grad:
                     continue

@@ -37,8 +37,9 @@ class Primitive:
     ``None`` once backward has used it (unless ``retain_graph=True``), which frees them.
     """
 
-    __slots__ = ("inputs",)
+    __slots__ = ("inputs", "ran_at")
     inputs: Any  # a tuple of Tensors while the graph is alive, then None
+    ran_at: int  # the in-place clock when the op ran (see autograd.mark_changed_in_place)
 
     def __call__(self, *inputs: Any) -> Any:
         return inputs[0]._apply(self, inputs)

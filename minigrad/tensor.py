@@ -17,7 +17,7 @@ from typing import Any, Union
 import numpy as np
 
 from minigrad import ops
-from minigrad.autograd import _GradMode, run_backward
+from minigrad.autograd import _GradMode, _InPlaceClock, mark_changed_in_place, run_backward
 
 DTypeLike = Union[np.dtype, type, str, None]  # noqa: UP007 (a runtime alias)
 Scalar = Union[int, float, bool]  # noqa: UP007
@@ -98,7 +98,7 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_op", "_retains_grad")
+    __slots__ = ("data", "grad", "requires_grad", "_op", "_retains_grad", "_version")
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
 
     data: np.ndarray
@@ -111,6 +111,7 @@ class Tensor:
         self.requires_grad = False
         self._op: ops.Primitive | None = None
         self._retains_grad = False
+        self._version = [0]  # the tick of its last in-place change; shared with views of its data
         if requires_grad:
             self.requires_grad_()
 
@@ -123,6 +124,7 @@ class Tensor:
         t.requires_grad = False
         t._op = None
         t._retains_grad = False
+        t._version = [0]
         return t
 
     def _apply(self, op: ops.Primitive, inputs: tuple[Tensor, ...]) -> Tensor:
@@ -137,10 +139,13 @@ class Tensor:
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy returns scalars for 0-d results
         out = Tensor._make(data)
+        if data.base is not None:  # a view (reshape, permute, slice...): it shares its input's version
+            out._version = _version_of_viewed(data, inputs)
         if _GradMode.enabled:
             for t in inputs:
                 if t.requires_grad:
                     op.inputs = inputs
+                    op.ran_at = _InPlaceClock.now
                     out._op = op
                     out.requires_grad = True
                     break
@@ -233,8 +238,10 @@ class Tensor:
         return bool(self.data)
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph."""
-        return Tensor._make(self.data)
+        """The same data (and version counter), cut from the graph."""
+        out = Tensor._make(self.data)
+        out._version = self._version
+        return out
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Start (or stop) recording ops on this leaf tensor. Returns self."""
@@ -406,6 +413,37 @@ class Tensor:
     def where(self, condition: Any, other: Any) -> Tensor:
         """``where(condition, self, other)``."""
         return where(condition, self, other)
+
+    # ------------------------------------------------------------------------- in place
+    # x += y, x -= y, x *= y, x /= y change x's array in place, as in PyTorch. They are for
+    # updates outside the graph (e.g. parameters under no_grad), so while grad mode is on they
+    # are refused for tensors that take part in autograd. Each bumps x's version; backward
+    # refuses a graph that saved x (or a view of its data) at an older version.
+
+    def _in_place(self, other: Any, ufunc: Any, symbol: str) -> Tensor:
+        if _GradMode.enabled and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            raise RuntimeError(
+                f"x {symbol}= y on a tensor that requires grad would bypass autograd: use it inside "
+                f"minigrad.no_grad() for an update outside the graph, or write x = x {symbol} y"
+            )
+        try:
+            ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data, casting="same_kind")
+        except (TypeError, ValueError) as error:  # numpy's UFuncTypeError is a TypeError
+            raise ValueError(f"x {symbol}= y on shape {self.shape}, dtype {self.dtype}: {error}") from None
+        mark_changed_in_place(self)
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._in_place(other, np.add, "+")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._in_place(other, np.subtract, "-")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._in_place(other, np.multiply, "*")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._in_place(other, np.divide, "/")
 
     # ------------------------------------------------------------------------- comparisons
     # They produce boolean tensors and have no gradient.
@@ -631,6 +669,22 @@ class Tensor:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _version_of_viewed(view: np.ndarray, inputs: tuple[Tensor, ...]) -> list[int]:
+    """The version counter of the input whose memory ``view`` looks at (a new one if none)."""
+    root = _root(view)
+    for t in inputs:
+        if _root(t.data) is root:
+            return t._version
+    return [0]
+
+
+def _root(array: Any) -> Any:
+    """The object that owns an array's memory (views, and views of views, lead back to it)."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
 
 
 def _grad_output(output: Tensor, gradient: Any) -> Tensor:

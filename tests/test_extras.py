@@ -208,9 +208,7 @@ def test_checkpoint_files_get_normal_permissions_and_foreign_files_clear_errors(
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
     np.save(tmp_path / "array.npy", np.ones(2))
-    with pytest.raises(
-        minigrad.CheckpointError, match=r"array\.npy: not a minigrad checkpoint \(a single .npy"
-    ):
+    with pytest.raises(minigrad.CheckpointError, match=r"array\.npy: not a minigrad checkpoint \(a single .npy"):
         minigrad.load(tmp_path / "array.npy")
     (tmp_path / "notes.npz").write_text("hello there")
     with pytest.raises(minigrad.CheckpointError, match=r"notes\.npz: not a minigrad checkpoint \(not an .npz"):

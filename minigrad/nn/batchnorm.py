@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import is_grad_enabled, no_grad
+from minigrad.autograd import is_grad_enabled, mark_changed_in_place, no_grad
 from minigrad.ops import Primitive
 from minigrad.tensor import ShapeError, Tensor
 
@@ -155,6 +155,8 @@ def batch_norm(
             unbiased_var = batch_var.reshape(channels) * (m / (m - 1))
             running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * batch_mean.reshape(channels)
             running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased_var
+            mark_changed_in_place(running_mean)
+            mark_changed_in_place(running_var)
     return y
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.autograd import mark_changed_in_place
 from minigrad.tensor import Tensor
 
 
@@ -227,6 +228,7 @@ class Module:
             if key in state_dict:
                 value = state_dict[key]
                 target.data[...] = value.data if isinstance(value, Tensor) else value  # shares memory
+                mark_changed_in_place(target)  # graphs that saved it are stale now
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------------- calling, printing

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.autograd import mark_changed_in_place
 from minigrad.tensor import Tensor
 
 
@@ -51,10 +52,12 @@ class Optimizer:
                     p.grad = Tensor(np.zeros_like(p.grad.data))
 
     def _params_with_grad(self, group: dict[str, Any]) -> Iterable[tuple[Tensor, np.ndarray, dict[str, Any]]]:
-        """(param, gradient array, state) for every param of the group that has a gradient."""
+        """(param, gradient array, state) for every param of the group that has a gradient.
+        Each param's version is bumped: it is updated in place, so a graph that saved it is stale."""
         for p in group["params"]:
             if p.grad is not None:
                 yield p, p.grad.data, self.state.setdefault(p, {})
+                mark_changed_in_place(p)
 
     def step(self) -> None:
         raise NotImplementedError
