@@ -11,11 +11,11 @@ The step: zero_grad, forward, cross-entropy, backward, SGD with momentum, on a f
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from timing import times_per_call
 
 import minigrad
 from minigrad import nn
@@ -39,18 +39,6 @@ def lenet_bn(nn_module: Any, fused: bool | None = None) -> Any:
         nn_module.ReLU(),
         nn_module.Linear(128, 10),
     )
-
-
-def median_time(step: Callable[[], Any], steps: int) -> float:
-    """Median seconds per call, after two warm-up calls."""
-    step()
-    step()
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def minigrad_step(images: np.ndarray, labels: np.ndarray, fused: bool) -> Callable[[], Any]:
@@ -87,8 +75,8 @@ def torch_step(images: np.ndarray, labels: np.ndarray) -> Callable[[], Any] | No
     return step
 
 
-def bn_route_cost(fused: bool, shape: tuple[int, ...], steps: int) -> tuple[float, int, int]:
-    """Seconds for forward + backward of one BatchNorm2d, graph nodes, bytes saved for backward."""
+def bn_route_cost(fused: bool, shape: tuple[int, ...]) -> tuple[Callable[[], None], int, int]:
+    """A forward + backward of one BatchNorm2d, its graph nodes, and the bytes saved for backward."""
     layer = nn.BatchNorm2d(shape[1], fused=fused)
     x = minigrad.randn(*shape, requires_grad=True)
     dy = minigrad.randn(*shape)
@@ -97,7 +85,7 @@ def bn_route_cost(fused: bool, shape: tuple[int, ...], steps: int) -> tuple[floa
         layer(x).backward(dy)
 
     nodes, saved = graph_cost(layer(x))
-    return median_time(step, steps), nodes, saved
+    return step, nodes, saved
 
 
 def main() -> None:
@@ -111,26 +99,35 @@ def main() -> None:
     minigrad.manual_seed(0)
 
     print(f"LeNet-BN training step, float32 batch {args.batch}x1x28x28, median of {args.steps}")
-    ours = median_time(minigrad_step(images, labels, fused=False), args.steps)
-    ours_fused = median_time(minigrad_step(images, labels, fused=True), args.steps)
-    print(f"  minigrad (derived BN): {ours * 1e3:7.1f} ms/step")
-    print(f"  minigrad (fused BN):   {ours_fused * 1e3:7.1f} ms/step")
+    runs = {
+        "minigrad (derived BN)": minigrad_step(images, labels, fused=False),
+        "minigrad (fused BN)": minigrad_step(images, labels, fused=True),
+    }
     torch_run = torch_step(images, labels)
+    if torch_run is not None:
+        runs["PyTorch"] = torch_run
+    step_time = {name: float(np.median(t)) for name, t in times_per_call(runs, args.steps).items()}
+    for name, seconds in step_time.items():
+        print(f"  {name + ':':22s} {seconds * 1e3:7.1f} ms/step")
     if torch_run is None:
         print("  PyTorch: not installed (pip install torch==2.13.0)")
     else:
-        theirs = median_time(torch_run, args.steps)
-        print(f"  PyTorch:               {theirs * 1e3:7.1f} ms/step")
-        print(f"  ratio minigrad (derived) / PyTorch: {ours / theirs:.2f}   (target <= 1.5)")
-        print(f"  ratio minigrad (fused)   / PyTorch: {ours_fused / theirs:.2f}")
+        for route in ("derived", "fused"):
+            ratio = step_time[f"minigrad ({route} BN)"] / step_time["PyTorch"]
+            print(
+                f"  ratio minigrad ({route}) / PyTorch: {ratio:.2f}"
+                + ("   (target <= 1.5)" if route == "derived" else "")
+            )
 
     shape = (args.batch, 32, 28, 28)
-    print(f"\nBatchNorm2d alone, input {shape} float32, forward + backward")
-    derived, fused = bn_route_cost(False, shape, args.steps), bn_route_cost(True, shape, args.steps)
-    for name, (seconds, nodes, saved) in (("derived", derived), ("fused", fused)):
-        megabytes = saved / 2**20
+    print(f"\nBatchNorm2d alone, input {shape} float32, forward + backward, median of {args.steps}")
+    routes = {"derived": bn_route_cost(False, shape), "fused": bn_route_cost(True, shape)}
+    bn_times = times_per_call({name: step for name, (step, _, _) in routes.items()}, args.steps)
+    for name, (_, nodes, saved) in routes.items():
+        seconds, megabytes = float(np.median(bn_times[name])), saved / 2**20
         print(f"  {name:8s} {seconds * 1e3:7.2f} ms   {nodes:3d} graph nodes   {megabytes:7.1f} MiB saved for backward")
-    print(f"  derived / fused: time {derived[0] / fused[0]:.2f}x, bytes saved {derived[2] / fused[2]:.2f}x")
+    time_ratio = np.median(bn_times["derived"]) / np.median(bn_times["fused"])
+    print(f"  derived / fused: time {time_ratio:.2f}x, bytes saved {routes['derived'][2] / routes['fused'][2]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -9,23 +9,12 @@ backward; the time is reported per op (each step of the chain is two ops).
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 
 import numpy as np
+from timing import times_per_call
 
 import minigrad
-
-
-def best_time(run: Callable[[], None], repeats: int) -> float:
-    """The fastest of ``repeats`` runs, in seconds: the least disturbed by a shared machine."""
-    run()  # warm up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def minigrad_chain(steps: int) -> Callable[[], None]:
@@ -61,16 +50,19 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
     steps = args.ops // 2
-    ours = best_time(minigrad_chain(steps), args.repeats) / args.ops * 1e6
-    print(f"chain of {args.ops} elementwise ops on shape (10,), forward + backward, best of {args.repeats}")
-    print(f"  minigrad: {ours:6.2f} us/op")
+    runs = {"minigrad": minigrad_chain(steps)}
     torch_run = torch_chain(steps)
+    if torch_run is not None:
+        runs["PyTorch"] = torch_run
+    # The fastest run of each is the one least disturbed by the rest of the machine.
+    per_op = {name: min(t) / args.ops * 1e6 for name, t in times_per_call(runs, args.repeats).items()}
+    print(f"chain of {args.ops} elementwise ops on shape (10,), forward + backward, best of {args.repeats}")
+    print(f"  minigrad: {per_op['minigrad']:6.2f} us/op")
     if torch_run is None:
         print("  PyTorch:  not installed (pip install torch==2.13.0)")
         return
-    theirs = best_time(torch_run, args.repeats) / args.ops * 1e6
-    print(f"  PyTorch:  {theirs:6.2f} us/op")
-    print(f"  ratio minigrad / PyTorch: {ours / theirs:.2f}  (target <= 1.0)")
+    print(f"  PyTorch:  {per_op['PyTorch']:6.2f} us/op")
+    print(f"  ratio minigrad / PyTorch: {per_op['minigrad'] / per_op['PyTorch']:.2f}  (target <= 1.0)")
 
 
 if __name__ == "__main__":
