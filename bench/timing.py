@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable
 
 
-def times_per_call(runs: dict[str, Callable[[], object]], rounds: int, warmup: int = 2) -> dict[str, list[float]]:
-    """Seconds of each of ``rounds`` calls of every run, run by run."""
+def times_per_call(runs: dict[str, Callable[[], object]], rounds: int, warmup: int = 5) -> dict[str, list[float]]:
+    """Seconds of each of ``rounds`` calls of every run, run by run, after ``warmup`` calls
+    (the first calls also grow the heap and fault in its pages)."""
     times: dict[str, list[float]] = {}
     for name, run in runs.items():
         for _ in range(warmup):
