@@ -140,7 +140,7 @@ def conv2d(
     dilation: IntPair = 1,
     groups: int = 1,
 ) -> Tensor:
-    """2-D cross-correlation: pad, unfold into windows (im2col), then one batched matmul.
+    """2-D cross-correlation: pad, unfold into windows (im2col), then one matrix product per group.
 
     input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in / groups, kH, kW).
     """
