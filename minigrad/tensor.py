@@ -260,7 +260,9 @@ class Tensor:
             self._retains_grad = True
 
     def to(self, dtype: DTypeLike) -> Tensor:
-        """Cast to ``dtype``; differentiable between floating dtypes."""
+        """Cast to ``dtype``; differentiable between floating dtypes. ``to("cpu")`` returns self."""
+        if is_cpu_device(dtype):
+            return self
         dtype = np.dtype(dtype)
         if dtype == self.dtype:
             return self
@@ -685,6 +687,16 @@ def _root(array: Any) -> Any:
     while getattr(array, "base", None) is not None:
         array = array.base
     return array
+
+
+def is_cpu_device(device: Any) -> bool:
+    """True for "cpu" (minigrad's only device), so that ported ``.to(device)`` calls work; an
+    error for other device names such as "cuda"."""
+    if not isinstance(device, str) or device.split(":")[0] not in ("cpu", "cuda", "mps", "xpu", "meta"):
+        return False
+    if device.split(":")[0] != "cpu":
+        raise RuntimeError(f"minigrad runs on numpy, on the CPU only: cannot move to device {device!r}")
+    return True
 
 
 def _grad_output(output: Tensor, gradient: Any) -> Tensor:

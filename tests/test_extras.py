@@ -240,3 +240,14 @@ def test_cosine_schedule_resumes_like_pytorch(last_epoch):
         theirs.step()
         schedule.step()
         reference.step()
+
+
+def test_to_cpu_is_a_no_op_and_other_devices_are_refused():
+    model = nn.Linear(2, 2)
+    x = minigrad.ones(2)
+    assert model.to("cpu") is model and x.to("cpu") is x
+    with pytest.raises(RuntimeError, match="CPU only: cannot move to device 'cuda:0'"):
+        x.to("cuda:0")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        model.to("cuda")
+    assert model.to(minigrad.float64).weight.dtype == minigrad.float64

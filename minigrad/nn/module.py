@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import mark_changed_in_place
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, is_cpu_device
 
 
 class Parameter(Tensor):
@@ -172,7 +172,10 @@ class Module:
         return self
 
     def to(self, dtype: Any) -> Module:
-        """Cast parameters and floating point buffers to ``dtype``, in place."""
+        """Cast parameters and floating point buffers to ``dtype``, in place (``to("cpu")``
+        does nothing: minigrad runs on the CPU)."""
+        if is_cpu_device(dtype):
+            return self
         dtype = np.dtype(dtype)
         for t in list(self.parameters()) + list(self.buffers()):
             if t.dtype.kind == "f":
