@@ -19,7 +19,7 @@ from timing import times_per_call
 
 import minigrad
 from minigrad import nn
-from minigrad.bncheck import graph_cost
+from minigrad.checks.bncheck import graph_cost
 
 
 def lenet_bn(nn_module: Any, fused: bool | None = None) -> Any:
@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--steps", type=int, default=20)
     args = parser.parse_args()
+    minigrad.keep_freed_memory()  # as the minigrad command does; see minigrad/allocator.py
     rng = np.random.default_rng(0)
     images = rng.standard_normal((args.batch, 1, 28, 28)).astype(np.float32)
     labels = rng.integers(0, 10, args.batch)

@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=2000, help="ops in the chain (two per step)")
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
+    minigrad.keep_freed_memory()  # as the minigrad command does; see minigrad/allocator.py
     steps = args.ops // 2
     runs = {"minigrad": minigrad_chain(steps)}
     torch_run = torch_chain(steps)

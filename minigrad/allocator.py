@@ -1,4 +1,4 @@
-"""Keep freed memory for reuse: the one process-wide setting minigrad makes, at import.
+"""Keep freed memory for reuse: the one process-wide setting minigrad offers, by an explicit call.
 
 numpy allocates every array with malloc. By default glibc serves blocks over 128 KiB with
 mmap and hands them back to the OS when freed, so a training step that creates and frees
@@ -8,6 +8,13 @@ thresholds makes it keep freed blocks in its heap and hand them out again, which
 PyTorch's caching allocator does for its tensors. Blocks over 32 MiB (glibc's largest
 threshold) still come from mmap. Elsewhere (macOS, Windows, musl) this does nothing, and
 setting the environment variable MINIGRAD_KEEP_FREED_MEMORY=0 turns it off.
+
+``import minigrad`` does not call it: changing how the whole process allocates is the
+program's choice. The ``minigrad`` command, the benchmarks and the training examples call
+it first thing; a training script of your own can too:
+
+    import minigrad
+    minigrad.keep_freed_memory()
 """
 
 from __future__ import annotations

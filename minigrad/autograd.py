@@ -3,33 +3,61 @@
 The whole of reverse-mode autodiff is ``run_backward`` below: order the graph so that every
 tensor comes after all the tensors computed from it, then walk that order once, handing
 each op the gradient of its output and adding what it returns into its inputs' gradients.
+Everything else here (pruning the graph for ``grad(inputs=...)``, refusing freed or
+modified graphs, filling ``.grad``, freeing) is a named helper beside that loop.
 
-This module does not import Tensor: it only uses a tensor's attributes (``_op``,
-``requires_grad``, ``grad``) and its arithmetic.
+This module does not import Tensor. What it needs of one is written down in ``Node``.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from minigrad.tensor import Tensor
+import numpy as np
+
+from minigrad.ops import Primitive, TensorLike
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Node(TensorLike, Protocol):
+    """A tensor as the engine sees it: a VJP operand (``TensorLike``) with its place in the
+    graph. ``minigrad.Tensor`` is one."""
+
+    grad: Any  # a Node or None (declared Any: a protocol's attribute must match its type exactly)
+    _op: Primitive | None  # the op that made it; None for leaves
+    _retains_grad: bool
+    _version: list[int]  # the tick of its last in-place change, shared with views of its data
+
+    def to(self, dtype: Any) -> Node: ...
+    def new_tensor(self, data: Any) -> Node: ...
+    def new_ones(self, size: Sequence[int]) -> Node: ...
+
+
+N = TypeVar("N", bound=Node)  # a kind of Node: topological_order hands back what it was given
+
+
+def parents(tensor: Node) -> tuple[Node, ...]:
+    """The tensors that ``tensor``'s op read: its edges in the graph (none for a leaf)."""
+    op = tensor._op
+    return () if op is None else op.inputs  # type: ignore[return-value]  # graph inputs are Nodes
 
 
 # ----------------------------------------------------------------------------- grad mode
 
 
-class _GradMode:
+class GradMode:
+    """Whether new ops are recorded. Read ``GradMode.enabled``; change it with the context
+    managers below, which restore it on the way out."""
+
     enabled = True
 
 
 def is_grad_enabled() -> bool:
     """True when new ops are being recorded for backward."""
-    return _GradMode.enabled
+    return GradMode.enabled
 
 
 class set_grad_enabled:
@@ -41,17 +69,17 @@ class set_grad_enabled:
 
     def __init__(self, mode: bool) -> None:
         self.mode = mode
-        self.previous = _GradMode.enabled
-        _GradMode.enabled = mode  # like PyTorch, the call itself sets the mode
+        self.previous = GradMode.enabled
+        GradMode.enabled = mode  # like PyTorch, the call itself sets the mode
 
     def __enter__(self) -> None:
         pass
 
     def __exit__(self, *exc: object) -> None:
-        _GradMode.enabled = self.previous
+        GradMode.enabled = self.previous
 
     def __call__(self, fn: F) -> F:
-        _GradMode.enabled = self.previous  # used as a decorator: undo the set in __init__
+        GradMode.enabled = self.previous  # used as a decorator: undo the set in __init__
         return _with_grad_mode(fn, self.mode)
 
 
@@ -85,11 +113,11 @@ class no_grad:
         return super().__new__(cls)
 
     def __enter__(self) -> None:
-        self.previous = _GradMode.enabled
-        _GradMode.enabled = self._mode
+        self.previous = GradMode.enabled
+        GradMode.enabled = self._mode
 
     def __exit__(self, *exc: object) -> None:
-        _GradMode.enabled = self.previous
+        GradMode.enabled = self.previous
 
     def __call__(self, fn: F) -> F:
         return _with_grad_mode(fn, self._mode)
@@ -104,7 +132,7 @@ class enable_grad(no_grad):
 # ----------------------------------------------------------------------------- in-place changes
 
 
-class _InPlaceClock:
+class InPlaceClock:
     """Ticks once per in-place change anywhere. A tensor's version (shared with views of its
     data) holds the tick of its last change; an op remembers the tick when it ran, so a saved
     tensor changed since then has a newer version than the op."""
@@ -112,16 +140,33 @@ class _InPlaceClock:
     now = 0
 
 
-def mark_changed_in_place(tensor: Tensor) -> None:
+def mark_changed_in_place(tensor: Node) -> None:
     """Record that ``tensor``'s data was changed in place (optimizers, ``x -= y``, ...)."""
-    _InPlaceClock.now += 1
-    tensor._version[0] = _InPlaceClock.now
+    InPlaceClock.now += 1
+    tensor._version[0] = InPlaceClock.now
+
+
+def version_of_view(view: np.ndarray, inputs: Sequence[Node]) -> list[int]:
+    """The version counter of the input whose memory ``view`` looks at (a new one if none):
+    changing a view in place changes its base too."""
+    root = _memory_owner(view)
+    for t in inputs:
+        if _memory_owner(t.data) is root:
+            return t._version
+    return [0]
+
+
+def _memory_owner(array: Any) -> Any:
+    """The object that owns an array's memory (views, and views of views, lead back to it)."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
 
 
 # ----------------------------------------------------------------------------- broadcasting
 
 
-def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+def unbroadcast(grad: TensorLike, shape: tuple[int, ...]) -> TensorLike:
     """Sum a gradient back to the ``shape`` of an input that numpy broadcast.
 
     Broadcasting copies an input along new leading axes and along its size-1 axes; the
@@ -129,7 +174,7 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """
     if grad.shape == shape:
         return grad
-    extra = grad.ndim - len(shape)
+    extra = len(grad.shape) - len(shape)
     stretched = tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
     if extra < 0 or any(grad.shape[i + extra] not in (n, 1) for i, n in enumerate(shape) if n != 1):
         raise RuntimeError(f"internal error: gradient of shape {grad.shape} does not broadcast to {shape}")
@@ -139,12 +184,12 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
 # ----------------------------------------------------------------------------- the engine
 
 
-def topological_order(outputs: Sequence[Tensor]) -> list[Tensor]:
+def topological_order(outputs: Sequence[N]) -> list[N]:
     """Every tensor that requires grad and is reachable from ``outputs``, each one listed
     before all the tensors it was computed from. Iterative (no recursion limit)."""
-    order: list[Tensor] = []
+    order: list[N] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(t, False) for t in reversed(outputs)]
+    stack: list[tuple[Any, bool]] = [(t, False) for t in reversed(outputs)]
     while stack:
         tensor, inputs_done = stack.pop()
         if inputs_done:
@@ -154,13 +199,85 @@ def topological_order(outputs: Sequence[Tensor]) -> list[Tensor]:
             continue
         visited.add(id(tensor))
         stack.append((tensor, True))
-        op = tensor._op
-        if op is not None and op.inputs is not None:
-            for parent in op.inputs:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
+        for parent in parents(tensor):
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
     order.reverse()  # post-order lists inputs first; we want outputs first
     return order
+
+
+def run_backward(
+    outputs: Sequence[Node],
+    grad_outputs: Sequence[Node],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Node] | None = None,
+) -> list[Node | None]:
+    """Apply the chain rule from ``outputs`` back through the graph.
+
+    With ``inputs=None`` (``Tensor.backward``) the gradients are accumulated into the
+    ``.grad`` of every leaf. Otherwise (``minigrad.grad``) they are returned for ``inputs``
+    and no ``.grad`` is touched.
+    """
+    grads: dict[int, Node] = {}  # id(tensor) -> d(outputs)/d(tensor), summed over the paths seen so far
+    for output, seed in zip(outputs, grad_outputs):
+        accumulate(grads, output, seed)
+    order = topological_order(outputs)
+    if inputs is not None:
+        order = only_paths_to(inputs, order)
+    found: dict[int, Node] = {}
+    with set_grad_enabled(create_graph):  # create_graph: record the backward pass too
+        for tensor in order:  # every tensor comes before the tensors it was computed from
+            grad = grads.pop(id(tensor), None)
+            if grad is None:
+                continue
+            if inputs is not None:
+                found[id(tensor)] = grad
+            elif tensor._op is None or tensor._retains_grad:
+                store_grad(tensor, grad, create_graph)
+            op = tensor._op
+            if op is None:
+                continue
+            check_graph_is_usable(tensor, op)
+            for parent, parent_grad in zip(op.inputs, op.backward(grad, tensor)):  # the VJP
+                if parent_grad is not None and parent.requires_grad:
+                    accumulate(grads, parent, parent_grad)  # sum over paths: the chain rule
+            if not retain_graph:
+                op.inputs = ()  # free the saved tensors
+    return [] if inputs is None else [found.get(id(t)) for t in inputs]
+
+
+def accumulate(grads: dict[int, Node], tensor: TensorLike, grad: TensorLike) -> None:
+    """Add ``grad`` (fitted to ``tensor``'s shape and dtype) to the gradient gathered for ``tensor``."""
+    if grad.shape != tensor.shape:
+        grad = unbroadcast(grad, tensor.shape)
+    if grad.dtype != tensor.dtype:
+        grad = grad.to(tensor.dtype)  # type: ignore[attr-defined]  # gradients are Nodes too
+    key = id(tensor)
+    grads[key] = grads[key] + grad if key in grads else grad  # type: ignore[assignment]
+
+
+def store_grad(tensor: Node, grad: Node, create_graph: bool) -> None:
+    """Add ``grad`` into ``tensor.grad`` (a leaf, or a tensor that called ``retain_grad``)."""
+    if tensor.grad is not None:
+        tensor.grad = tensor.grad + grad
+    elif create_graph:
+        tensor.grad = grad  # keeps its graph, for higher derivatives
+    else:  # a copy the tensor owns: ops may hand one gradient to several inputs, or a view
+        tensor.grad = grad.new_tensor(grad.data)
+
+
+def only_paths_to(inputs: Sequence[Node], order: list[Node]) -> list[Node]:
+    """``order`` without the tensors from which no path leads to any of ``inputs``: their
+    gradients would not reach an input, so ``grad()`` does not compute them."""
+    wanted = {id(t) for t in inputs}
+    leads_to_input: set[int] = set()
+    for tensor in reversed(order):  # inputs before the tensors computed from them
+        op = tensor._op
+        freed = op is not None and not op.inputs  # kept, so that check_graph_is_usable reports it
+        if id(tensor) in wanted or freed or any(id(p) in leads_to_input for p in parents(tensor)):
+            leads_to_input.add(id(tensor))
+    return [t for t in order if id(t) in leads_to_input]
 
 
 FREED_GRAPH = (
@@ -169,7 +286,6 @@ FREED_GRAPH = (
     "need to go through the graph again."
 )
 
-
 MODIFIED_IN_PLACE = (
     "A tensor that {op} saved for backward (an input or its output) was modified in place after "
     "the forward pass (for example by optimizer.step() before backward(), or by x -= ... under "
@@ -177,65 +293,97 @@ MODIFIED_IN_PLACE = (
 )
 
 
-def run_backward(
-    outputs: Sequence[Tensor],
-    grad_outputs: Sequence[Tensor],
-    retain_graph: bool,
-    create_graph: bool,
-    inputs: Sequence[Tensor] | None = None,
-) -> list[Tensor | None]:
-    """Apply the chain rule from ``outputs`` back through the graph.
+def check_graph_is_usable(tensor: Node, op: Primitive) -> None:
+    """Refuse to run ``op``'s VJP when an earlier backward freed it, or when a tensor it saved
+    (an input, or its output) was changed in place since it ran."""
+    if not op.inputs:
+        raise RuntimeError(FREED_GRAPH)
+    if op.ran_at != InPlaceClock.now and (  # something changed in place since the op ran
+        tensor._version[0] > op.ran_at or any(t._version[0] > op.ran_at for t in parents(tensor))
+    ):
+        raise RuntimeError(MODIFIED_IN_PLACE.format(op=op.name))
 
-    With ``inputs=None`` (``Tensor.backward``) the gradients are accumulated into the
-    ``.grad`` of every leaf. Otherwise (``minigrad.grad``) they are returned for ``inputs``
-    and no ``.grad`` is touched.
+
+# ----------------------------------------------------------------------------- the public entry points
+
+
+def seed_gradients(outputs: Sequence[Node], grad_outputs: Sequence[Any], caller: str) -> list[Node]:
+    """d(loss)/d(output) for each output: the given one, checked, or 1 for a one-element output."""
+    seeds = []
+    for output, gradient in zip(outputs, grad_outputs):
+        if not output.requires_grad:
+            raise RuntimeError(
+                f"{caller} was called on a tensor (shape {output.shape}) that does not require grad, so there "
+                "is no graph to differentiate: create the inputs with requires_grad=True"
+            )
+        if gradient is None:
+            if output.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs (this output has shape {output.shape})"
+                )
+            gradient = output.new_ones(output.shape)
+        elif not hasattr(gradient, "_op"):  # a number, list or array: make it a tensor like the output
+            gradient = output.new_tensor(gradient)
+        if gradient.shape != output.shape:
+            raise RuntimeError(
+                f"gradient has shape {gradient.shape} but the output it belongs to has shape {output.shape}"
+            )
+        seeds.append(gradient)
+    return seeds
+
+
+def backward(
+    tensors: Node | Sequence[Node],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of every leaf (what
+    ``Tensor.backward`` calls; PyTorch's ``torch.autograd.backward``)."""
+    outputs = list(tensors) if isinstance(tensors, Sequence) else [tensors]
+    gradients = list(grad_tensors) if isinstance(grad_tensors, Sequence) else [grad_tensors]
+    gradients = gradients * len(outputs) if grad_tensors is None else gradients
+    if len(gradients) != len(outputs):
+        raise ValueError(f"backward: {len(outputs)} tensors but {len(gradients)} gradients")
+    seeds = seed_gradients(outputs, gradients, "backward()")
+    run_backward(outputs, seeds, create_graph if retain_graph is None else retain_graph, create_graph)
+
+
+def grad(
+    outputs: Node | Sequence[Node],
+    inputs: Node | Sequence[Node],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Any, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, as a tuple; ``.grad`` is untouched.
+    An input that the outputs do not depend on is an error, or None with ``allow_unused=True``.
+
+    With ``create_graph=True`` the result is itself differentiable:
+
+    >>> import minigrad
+    >>> x = minigrad.tensor(2.0, requires_grad=True)
+    >>> (dy,) = minigrad.grad(x ** 3, x, create_graph=True)   # 3x^2 = 12
+    >>> minigrad.grad(dy, x)                                  # 6x = 12
+    (tensor(12.),)
     """
-    grads: dict[int, Tensor] = {}
-    for t, g in zip(outputs, grad_outputs):
-        grads[id(t)] = grads[id(t)] + g if id(t) in grads else g
-    wanted: dict[int, Tensor | None] | None = None if inputs is None else {id(t): None for t in inputs}
-    order = topological_order(outputs)
-    if wanted is not None:  # skip every tensor from which no path leads to a wanted input
-        leads_to_input: set[int] = set()
-        for tensor in reversed(order):  # inputs before the tensors computed from them
-            op = tensor._op
-            freed = op is not None and op.inputs is None  # kept, so that the loop below reports it
-            if id(tensor) in wanted or freed or (op is not None and any(id(p) in leads_to_input for p in op.inputs)):
-                leads_to_input.add(id(tensor))
-        order = [t for t in order if id(t) in leads_to_input]
-    with set_grad_enabled(create_graph):
-        for tensor in order:
-            grad = grads.pop(id(tensor), None)
-            if grad is None:
-                continue
-            if wanted is not None:
-                if id(tensor) in wanted:
-                    wanted[id(tensor)] = grad
-            elif tensor._op is None or tensor._retains_grad:
-                if tensor.grad is not None:
-                    tensor.grad = tensor.grad + grad
-                elif create_graph:
-                    tensor.grad = grad  # keeps its graph, for higher derivatives
-                else:  # a copy the tensor owns: ops may hand one gradient to several inputs, or a view
-                    tensor.grad = type(grad)(grad.data.copy())
-            op = tensor._op
-            if op is None:
-                continue
-            if op.inputs is None:
-                raise RuntimeError(FREED_GRAPH)
-            if op.ran_at != _InPlaceClock.now and (  # something changed in place since the op ran
-                tensor._version[0] > op.ran_at or any(t._version[0] > op.ran_at for t in op.inputs)
-            ):
-                raise RuntimeError(MODIFIED_IN_PLACE.format(op=op.name))
-            for parent, parent_grad in zip(op.inputs, op.backward(grad, tensor)):
-                if parent_grad is None or not parent.requires_grad:
-                    continue
-                if parent_grad.shape != parent.shape:
-                    parent_grad = unbroadcast(parent_grad, parent.shape)
-                if parent_grad.dtype != parent.dtype:
-                    parent_grad = parent_grad.to(parent.dtype)
-                key = id(parent)
-                grads[key] = grads[key] + parent_grad if key in grads else parent_grad
-            if not retain_graph:
-                op.inputs = None  # free the saved tensors
-    return [] if wanted is None or inputs is None else [wanted[id(t)] for t in inputs]
+    outputs = list(outputs) if isinstance(outputs, Sequence) else [outputs]
+    inputs = list(inputs) if isinstance(inputs, Sequence) else [inputs]
+    if not isinstance(grad_outputs, Sequence):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
+    seeds = seed_gradients(outputs, grad_outputs, "grad()")
+    retain = create_graph if retain_graph is None else retain_graph
+    results = run_backward(outputs, seeds, retain, create_graph, inputs=inputs)
+    for i, r in enumerate(results):
+        if r is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {inputs[i].shape}) was not used to compute the outputs; "
+                "pass allow_unused=True if that is expected"
+            )
+    return tuple(results)

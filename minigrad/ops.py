@@ -2,14 +2,16 @@
 
 Each primitive is one class with two short methods side by side:
 
-* ``forward(*arrays)`` computes the value on numpy arrays;
+* ``forward(*arrays)`` computes the value: numpy arrays in, one numpy array out;
 * ``backward(grad, out)`` is its vector-Jacobian product (VJP): given the gradient of the
-  loss with respect to the output, it returns one gradient per input (``None`` where an
-  input needs none).
+  loss with respect to the output (a Tensor), it returns one gradient per input (a Tensor,
+  or ``None`` where an input needs none).
 
-The VJPs are written with Tensor operations, never with raw numpy, so running them with
-grad mode on records a graph of the backward pass itself: that is how gradients of
-gradients (``create_graph=True``) work to any order.
+The VJPs are written with Tensor operations, never with raw numpy. That is a choice, not a
+convenience: running a VJP with grad mode on records a graph of the backward pass itself,
+which is how gradients of gradients (``create_graph=True``) work to any order. The Tensor
+operations they use are listed in ``TensorLike`` below; that Protocol is the whole contract
+between this layer and the Tensor above it.
 
 Two rules that every VJP here can rely on, because the engine (``autograd.py``) enforces
 them in one place:
@@ -19,36 +21,76 @@ them in one place:
 * a gradient is only used for inputs with ``requires_grad``; binary ops skip computing the
   ones nobody needs (``a.requires_grad`` checks below), which keeps backward cheap.
 
-This module imports only numpy. Primitives are applied to Tensors by calling them:
-``Mul()(a, b)``; the Tensor layer does the bookkeeping.
+This module imports only numpy and the shape helpers. Primitives are applied to Tensors by
+calling them: ``Mul()(a, b)``; the Tensor layer runs ``forward`` and records the op.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import numpy as np
+
+from minigrad.shapes import kept_shape
+
+
+class TensorLike(Protocol):
+    """What a VJP may do with a Tensor: the operations ``backward`` methods are written in."""
+
+    data: np.ndarray
+    requires_grad: bool
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+    @property
+    def dtype(self) -> np.dtype: ...
+    @property
+    def mT(self) -> TensorLike: ...
+    def __add__(self, other: TensorLike | np.ndarray | float) -> TensorLike: ...
+    def __radd__(self, other: TensorLike | np.ndarray | float) -> TensorLike: ...
+    def __sub__(self, other: TensorLike | np.ndarray | float) -> TensorLike: ...
+    def __rsub__(self, other: TensorLike | np.ndarray | float) -> TensorLike: ...
+    def __mul__(self, other: TensorLike | np.ndarray | float) -> TensorLike: ...
+    def __rmul__(self, other: TensorLike | np.ndarray | float) -> TensorLike: ...
+    def __truediv__(self, other: TensorLike | np.ndarray | float) -> TensorLike: ...
+    def __neg__(self) -> TensorLike: ...
+    def __pow__(self, exponent: TensorLike | float) -> TensorLike: ...
+    def __matmul__(self, other: TensorLike) -> TensorLike: ...
+    def __getitem__(self, index: Any) -> TensorLike: ...
+    def __eq__(self, other: object) -> TensorLike: ...  # type: ignore[override]
+    def __ge__(self, other: TensorLike | float) -> TensorLike: ...
+    def __and__(self, other: TensorLike) -> TensorLike: ...
+    def log(self) -> TensorLike: ...
+    def sum(self, dim: Any = None, keepdim: bool = False) -> TensorLike: ...
+    def reshape(self, *shape: Any) -> TensorLike: ...
+    def expand(self, *sizes: Any) -> TensorLike: ...
+    def permute(self, *dims: Any) -> TensorLike: ...
+    def new_zeros(self, size: Sequence[int]) -> TensorLike: ...
+    def _apply(self, op: Primitive, inputs: tuple[TensorLike, ...]) -> TensorLike: ...
+
+
+Gradients = tuple["TensorLike | None", ...]
 
 
 class Primitive:
     """Base class: ``forward`` on arrays, ``backward`` (the VJP) on Tensors.
 
-    ``inputs`` holds the input Tensors while the graph is alive; the engine sets it to
-    ``None`` once backward has used it (unless ``retain_graph=True``), which frees them.
+    ``inputs`` holds the input Tensors while the graph is alive; the engine empties it once
+    backward has used it (unless ``retain_graph=True``), which frees them.
     """
 
     __slots__ = ("inputs", "ran_at")
-    inputs: Any  # a tuple of Tensors while the graph is alive, then None
+    inputs: tuple[TensorLike, ...]  # the input Tensors while the graph is alive, then ()
     ran_at: int  # the in-place clock when the op ran (see autograd.mark_changed_in_place)
 
-    def __call__(self, *inputs: Any) -> Any:
+    # Each primitive defines these two with its own arity: ``forward(self, a, b) -> ndarray``
+    # and ``backward(self, grad, out) -> (da, db)``.
+    forward: Callable[..., np.ndarray]
+    backward: Callable[[TensorLike, TensorLike], Gradients]
+
+    def __call__(self, *inputs: TensorLike) -> Any:
         return inputs[0]._apply(self, inputs)
-
-    def forward(self, *arrays: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def backward(self, grad: Any, out: Any) -> tuple[Any, ...]:
-        raise NotImplementedError
 
     @property
     def name(self) -> str:
@@ -64,20 +106,20 @@ class Primitive:
 class Add(Primitive):
     __slots__ = ()
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a + b
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return grad, grad  # d(a+b)/da = d(a+b)/db = 1
 
 
 class Mul(Primitive):
     __slots__ = ()
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a * b
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         a, b = self.inputs
         if a is b:  # x * x (square): d(x^2)/dx = 2x, computed once instead of twice and summed
             return (grad * (a + a), None)
@@ -87,10 +129,10 @@ class Mul(Primitive):
 class Div(Primitive):
     __slots__ = ()
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a / b
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         a, b = self.inputs
         # d(a/b)/da = 1/b;  d(a/b)/db = -a/b^2 = -out/b
         return (grad / b if a.requires_grad else None, -(grad * out) / b if b.requires_grad else None)
@@ -99,20 +141,20 @@ class Div(Primitive):
 class Neg(Primitive):
     __slots__ = ()
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         return -a
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (-grad,)
 
 
 class Pow(Primitive):
     __slots__ = ()
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a**b
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         a, b = self.inputs
         # d(a^b)/da = b * a^(b-1);  d(a^b)/db = a^b * log(a).
         # At the edges PyTorch defines both as 0 where the formula gives 0 * inf = nan:
@@ -132,20 +174,20 @@ class Pow(Primitive):
 class Exp(Primitive):
     __slots__ = ()
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         return np.exp(a)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (grad * out,)  # d exp(a)/da = exp(a), which is the output
 
 
 class Log(Primitive):
     __slots__ = ()
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         return np.log(a)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (grad / self.inputs[0],)
 
 
@@ -154,10 +196,10 @@ class Maximum(Primitive):
 
     __slots__ = ()
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.maximum(a, b)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         a, b = self.inputs
         share_a = (a.data > b.data) + 0.5 * (a.data == b.data)  # a constant, not differentiated
         share_a = share_a.astype(grad.dtype)
@@ -172,7 +214,7 @@ class Where(Primitive):
 
     __slots__ = ()
 
-    def forward(self, condition, a, b):
+    def forward(self, condition: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if b.ndim == 0 and b == 0 and a.dtype.kind == "f":
             # Selecting against zero (relu, and every Where backward) is a multiply by the
             # mask: about 10x faster than np.where, and exact whenever the result is finite
@@ -183,7 +225,7 @@ class Where(Primitive):
                 return out
         return np.where(condition, a, b)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         condition, a, b = self.inputs
         zero = grad.new_zeros(())  # a 0-d zero; where() broadcasts it
         return (
@@ -198,22 +240,17 @@ class Cast(Primitive):
 
     __slots__ = ("dtype",)
 
-    def __init__(self, dtype: np.dtype):
+    def __init__(self, dtype: np.dtype) -> None:
         self.dtype = np.dtype(dtype)
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         return a.astype(self.dtype)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (Cast(self.inputs[0].dtype)(grad),)
 
 
 # ----------------------------------------------------------------------------- reductions
-
-
-def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
-    """The shape a reduction over ``axes`` has with ``keepdim=True``."""
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 class Sum(Primitive):
@@ -221,13 +258,13 @@ class Sum(Primitive):
 
     __slots__ = ("axes", "keepdim")
 
-    def __init__(self, axes: tuple[int, ...], keepdim: bool):
+    def __init__(self, axes: tuple[int, ...], keepdim: bool) -> None:
         self.axes, self.keepdim = axes, keepdim
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         return np.sum(a, axis=self.axes, keepdims=self.keepdim)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         shape = self.inputs[0].shape
         # Every summed element gets the same gradient: put back the reduced axes, broadcast.
         return (grad.reshape(kept_shape(shape, self.axes)).expand(shape),)
@@ -239,15 +276,15 @@ class Max(Primitive):
 
     __slots__ = ("axes", "keepdim")
 
-    def __init__(self, axes: tuple[int, ...], keepdim: bool):
+    def __init__(self, axes: tuple[int, ...], keepdim: bool) -> None:
         self.axes, self.keepdim = axes, keepdim
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         groups = reduced_axes_first(a, self.axes)
         out = groups.max(axis=0).reshape(kept_shape(a.shape, self.axes))
         return out if self.keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in self.axes])
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         a = self.inputs[0]
         mask = first_max_mask(a.data, self.axes).astype(grad.dtype)
         return (grad.reshape(kept_shape(a.shape, self.axes)).expand(a.shape) * mask,)
@@ -284,26 +321,26 @@ def first_max_mask(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 class Reshape(Primitive):
     __slots__ = ("shape",)
 
-    def __init__(self, shape: tuple[int, ...]):
+    def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         return a.reshape(self.shape)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (grad.reshape(self.inputs[0].shape),)
 
 
 class Permute(Primitive):
     __slots__ = ("axes",)
 
-    def __init__(self, axes: tuple[int, ...]):
+    def __init__(self, axes: tuple[int, ...]) -> None:
         self.axes = axes
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         return np.transpose(a, self.axes)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (grad.permute(tuple(np.argsort(self.axes))),)  # the inverse permutation
 
 
@@ -312,13 +349,13 @@ class Expand(Primitive):
 
     __slots__ = ("shape",)
 
-    def __init__(self, shape: tuple[int, ...]):
+    def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = shape
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         return np.broadcast_to(a, self.shape)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (grad,)  # the engine's unbroadcast sums it back to the input's shape
 
 
@@ -327,13 +364,13 @@ class Getitem(Primitive):
 
     __slots__ = ("index",)
 
-    def __init__(self, index: Any):
+    def __init__(self, index: Any) -> None:
         self.index = index
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         return a[self.index]
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (ScatterAdd(self.index, self.inputs[0].shape)(grad),)
 
 
@@ -343,10 +380,10 @@ class ScatterAdd(Primitive):
 
     __slots__ = ("index", "shape")
 
-    def __init__(self, index: Any, shape: tuple[int, ...]):
+    def __init__(self, index: Any, shape: tuple[int, ...]) -> None:
         self.index, self.shape = index, shape
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         out = np.zeros(self.shape, dtype=a.dtype)
         if has_array_index(self.index):
             np.add.at(out, self.index, a)
@@ -354,7 +391,7 @@ class ScatterAdd(Primitive):
             out[self.index] = a  # basic indexing never repeats an element
         return out
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (grad[self.index],)
 
 
@@ -368,13 +405,13 @@ class Pad(Primitive):
 
     __slots__ = ("pad_width", "value")
 
-    def __init__(self, pad_width: tuple[tuple[int, int], ...], value: float):
+    def __init__(self, pad_width: tuple[tuple[int, int], ...], value: float) -> None:
         self.pad_width, self.value = pad_width, value
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         return np.pad(a, self.pad_width, constant_values=self.value)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         inside = tuple(slice(before, n - after) for (before, after), n in zip(self.pad_width, grad.shape))
         return (grad[inside],)
 
@@ -382,13 +419,13 @@ class Pad(Primitive):
 class Concatenate(Primitive):
     __slots__ = ("axis",)
 
-    def __init__(self, axis: int):
+    def __init__(self, axis: int) -> None:
         self.axis = axis
 
-    def forward(self, *arrays):
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
         return np.concatenate(arrays, axis=self.axis)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         grads, start = [], 0
         for t in self.inputs:
             stop = start + t.shape[self.axis]
@@ -404,10 +441,10 @@ class Unfold(Primitive):
 
     __slots__ = ("kernel", "stride", "dilation")
 
-    def __init__(self, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]):
+    def __init__(self, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]) -> None:
         self.kernel, self.stride, self.dilation = kernel, stride, dilation
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
         n, c, h, w = a.shape
         out_h, out_w = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
@@ -419,7 +456,7 @@ class Unfold(Primitive):
             writeable=False,
         )
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (Fold(self.inputs[0].shape, self.kernel, self.stride, self.dilation)(grad),)
 
 
@@ -429,10 +466,12 @@ class Fold(Primitive):
 
     __slots__ = ("shape", "kernel", "stride", "dilation")
 
-    def __init__(self, shape, kernel, stride, dilation):
+    def __init__(
+        self, shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]
+    ) -> None:
         self.shape, self.kernel, self.stride, self.dilation = shape, kernel, stride, dilation
 
-    def forward(self, windows):
+    def forward(self, windows: np.ndarray) -> np.ndarray:
         (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
         out_h, out_w = windows.shape[2:4]
         image = np.zeros(self.shape, dtype=windows.dtype)
@@ -443,7 +482,7 @@ class Fold(Primitive):
                 image[:, :, rows, cols] += windows[:, :, :, :, i, j]
         return image
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (Unfold(self.kernel, self.stride, self.dilation)(grad),)
 
 
@@ -468,10 +507,10 @@ class MatMul(Primitive):
 
     __slots__ = ()
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.matmul(blas_ready(a), blas_ready(b))
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         a, b = self.inputs
         # C = A B  =>  dA = dC B^T,  dB = A^T dC  (batch dims are unbroadcast by the engine)
         return (

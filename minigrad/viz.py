@@ -8,11 +8,15 @@ over paths. ``batchnorm_graph()`` draws the derived BatchNorm, where x has three
 
 from __future__ import annotations
 
+from typing import Any
+
 import graphviz
 
-from minigrad.autograd import topological_order
-from minigrad.nn.batchnorm import batch_norm_derived
-from minigrad.tensor import Tensor, float64, randn
+from minigrad.autograd import parents, topological_order
+from minigrad.dtypes import float64
+from minigrad.factories import randn
+from minigrad.nn.batchnorm import normalize, scale_and_shift
+from minigrad.tensor import Tensor
 
 
 def draw_graph(output: Tensor, names: dict[str, Tensor] | None = None, title: str | None = None) -> graphviz.Digraph:
@@ -28,11 +32,11 @@ def draw_graph(output: Tensor, names: dict[str, Tensor] | None = None, title: st
     graph = graphviz.Digraph(graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": title or ""})
     graph.attr("node", fontname="Helvetica", fontsize="11")
 
-    def tensor_node(t: Tensor) -> str:
+    def tensor_node(t: Any) -> str:
         node = f"t{id(t)}"
         label = label_of.get(id(t), "")
         shape = "x".join(map(str, t.shape)) or "scalar"
-        is_input = t._op is None and t.requires_grad
+        is_input = t.is_leaf and t.requires_grad
         graph.node(
             node,
             f"{label}\n{shape}" if label else shape,
@@ -44,38 +48,31 @@ def draw_graph(output: Tensor, names: dict[str, Tensor] | None = None, title: st
 
     for t in topological_order([output]):
         out_node = tensor_node(t)
-        op = t._op
-        if op is None or op.inputs is None:
+        op = t.grad_fn
+        if op is None or not op.inputs:
             continue
         op_node = f"op{id(op)}"
         graph.node(op_node, op.name, shape="box", style="filled", fillcolor="lightgrey")
         graph.edge(op_node, out_node)
-        for parent in op.inputs:
+        for parent in parents(t):
             if parent.requires_grad:
                 graph.edge(tensor_node(parent), op_node)
             else:  # constants (eps, 1/m, ...) are drawn small
                 constant = f"c{id(parent)}"
-                value = f"{parent.item():.3g}" if parent.data.size == 1 else "x".join(map(str, parent.shape))
+                value = f"{parent.data.item():.3g}" if parent.data.size == 1 else "x".join(map(str, parent.shape))
                 graph.node(constant, value, shape="plaintext", fontsize="9")
                 graph.edge(constant, op_node, style="dashed")
     return graph
 
 
-def _inputs(t: Tensor) -> tuple[Tensor, ...]:
-    if t._op is None or t._op.inputs is None:
-        raise ValueError("expected a tensor computed by an op whose graph is alive")
-    return t._op.inputs
-
-
 def batchnorm_graph(shape: tuple[int, ...] = (4, 3)) -> graphviz.Digraph:
-    """The derived BatchNorm's graph, with x, gamma, beta and the output named."""
+    """The derived BatchNorm's graph, with x, gamma, beta, the output and each stage named."""
     x = randn(*shape, dtype=float64, requires_grad=True)
     gamma = Tensor(randn(shape[1], dtype=float64).data, requires_grad=True)
     beta = Tensor(randn(shape[1], dtype=float64).data, requires_grad=True)
-    y, mean, var = batch_norm_derived(x, gamma, beta, eps=1e-5)
-    x_hat = _inputs(_inputs(y)[0])[0]  # y = (x^ * gamma) + beta
-    centered, inv_std = _inputs(x_hat)  # x^ = (x - mean) * (var + eps)^-1/2
-    names = {"x": x, "gamma": gamma, "beta": beta, "y": y, "batch mean": mean, "batch var": var}
-    names.update({"x^": x_hat, "x - mean": centered, "1/sqrt(var + eps)": inv_std})
+    stages = normalize(x, eps=1e-5)
+    y = scale_and_shift(stages.x_hat, gamma, beta)
+    names = {"x": x, "gamma": gamma, "beta": beta, "y": y, "batch mean": stages.mean, "batch var": stages.var}
+    names.update({"x^": stages.x_hat, "x - mean": stages.centered, "1/sqrt(var + eps)": stages.inv_std})
     title = "BatchNorm from primitives: dx is the sum over the paths from y back to x (direct, mean, variance)"
     return draw_graph(y, names, title)

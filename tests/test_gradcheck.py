@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad
-from minigrad import Tensor, ops
-from minigrad.gradcheck import GradcheckError
+from minigrad import GradcheckError, Tensor, ops
 
 
 def leaf(values: object) -> Tensor:

@@ -13,16 +13,17 @@ the running statistics exactly as PyTorch does.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from minigrad.autograd import is_grad_enabled, mark_changed_in_place, no_grad
-from minigrad.ops import Primitive
-from minigrad.tensor import ShapeError, Tensor
+from minigrad.ops import Primitive, TensorLike
+from minigrad.shapes import ShapeError
+from minigrad.tensor import Tensor, from_numpy
 
 
-def channel_layout(x: Tensor) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+def channel_layout(x: Any) -> tuple[tuple[int, ...], tuple[int, ...], int]:
     """For input (N, C, *): the axes to average over (all but C), the shape that broadcasts a
     per-channel vector against x, and m, the number of values per channel."""
     axes = (0, *range(2, x.ndim))
@@ -30,16 +31,54 @@ def channel_layout(x: Tensor) -> tuple[tuple[int, ...], tuple[int, ...], int]:
     return axes, per_channel, math.prod(x.shape[a] for a in axes)
 
 
+class Normalized(NamedTuple):
+    """The stages of BN's normalisation, each shaped to broadcast against x."""
+
+    mean: Any  # mu_B (or the running mean)
+    var: Any  # sigma^2_B, biased (or the running variance)
+    centered: Any  # x - mu
+    inv_std: Any  # 1 / sqrt(sigma^2 + eps)
+    x_hat: Any  # (x - mu) / sqrt(sigma^2 + eps)
+
+
+def normalize(
+    x: Any, eps: float, running: tuple[Any, Any] | None = None, x_for_mean: Any = None, x_for_var: Any = None
+) -> Normalized:
+    """BN's normalisation (Ioffe & Szegedy 2015, Alg. 1), the one place it is written. It runs
+    on Tensors (the derived route: the engine differentiates it) and on numpy arrays (the
+    fused op's forward, the check's closed forms) alike:
+
+        mu_B      = 1/m sum_i x_i                      (or the running mean, in eval mode)
+        sigma^2_B = 1/m sum_i (x_i - mu_B)^2           (biased; or the running variance)
+        x^_i      = (x_i - mu_B) / sqrt(sigma^2_B + eps)
+
+    ``x_for_mean`` and ``x_for_var`` are x again under other names (copies), so that autodiff
+    can tell apart the gradient that reaches x through the mean and through the variance.
+    """
+    axes, per_channel, _ = channel_layout(x)
+    if running is None:
+        mean = (x if x_for_mean is None else x_for_mean).mean(axis=axes, keepdims=True)
+        deviation = (x if x_for_var is None else x_for_var) - mean
+        var = (deviation * deviation).mean(axis=axes, keepdims=True)
+        centered = deviation if x_for_var is None else x - mean
+    else:
+        mean, var = (s.reshape(per_channel) for s in running)
+        centered = x - mean
+    inv_std = (var + eps) ** -0.5
+    return Normalized(mean, var, centered, inv_std, centered * inv_std)
+
+
+def scale_and_shift(x_hat: Any, weight: Any, bias: Any) -> Any:
+    """y_i = gamma x^_i + beta, per channel (either may be None: no affine parameters)."""
+    _, per_channel, _ = channel_layout(x_hat)
+    y = x_hat if weight is None else x_hat * weight.reshape(per_channel)
+    return y if bias is None else y + bias.reshape(per_channel)
+
+
 def batch_norm_derived(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float) -> tuple[Tensor, ...]:
     """Training-mode BN from primitives; returns (y, batch mean, biased batch variance)."""
-    axes, per_channel, _ = channel_layout(x)
-    mean = x.mean(axes, keepdim=True)  # mu_B = 1/m sum_i x_i
-    centered = x - mean  # x_i - mu_B
-    var = centered.square().mean(axes, keepdim=True)  # sigma^2_B = 1/m sum_i (x_i - mu_B)^2 (biased)
-    x_hat = centered * (var + eps).rsqrt()  # x^_i = (x_i - mu_B) / sqrt(sigma^2_B + eps)
-    y = x_hat if weight is None else x_hat * weight.reshape(per_channel)  # gamma x^_i
-    y = y if bias is None else y + bias.reshape(per_channel)  # + beta
-    return y, mean, var
+    stages = normalize(x, eps)
+    return scale_and_shift(stages.x_hat, weight, bias), stages.mean, stages.var
 
 
 class FusedBatchNorm(Primitive):
@@ -59,27 +98,24 @@ class FusedBatchNorm(Primitive):
     def __init__(self, eps: float, running: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.eps, self.running = eps, running
 
-    def forward(self, x, weight, bias):
-        axes, per_channel, _ = channel_layout(x)
-        if self.running is None:
-            self.mean = x.mean(axis=axes, keepdims=True)
-            self.var = np.square(x - self.mean).mean(axis=axes, keepdims=True)
-            mean, var = self.mean, self.var
-        else:
-            mean, var = (s.reshape(per_channel).astype(x.dtype) for s in self.running)
-        self.inv_std = 1.0 / np.sqrt(var + self.eps)
-        self.x_hat = (x - mean) * self.inv_std  # saved for backward: one array like x
-        return self.x_hat * weight.reshape(per_channel) + bias.reshape(per_channel)
+    def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        running = None if self.running is None else (self.running[0].astype(x.dtype), self.running[1].astype(x.dtype))
+        stages = normalize(x, self.eps, running)
+        self.mean, self.var, self.inv_std = stages.mean, stages.var, stages.inv_std
+        self.x_hat = stages.x_hat  # saved for backward: one array like x
+        return scale_and_shift(self.x_hat, weight, bias)
 
-    def backward(self, grad, out):
+    def backward(self, grad: TensorLike, out: TensorLike) -> tuple[TensorLike, ...]:
         x, weight, bias = self.inputs
         axes, per_channel, m = channel_layout(x)
         if is_grad_enabled():
             # create_graph=True: rebuild x^ and 1/sigma^ from x with ops, so that the
             # formulas below can themselves be differentiated with respect to x.
-            x_hat, inv_std = self._normalize(x)
+            running = None if self.running is None else (from_numpy(self.mean), from_numpy(self.var))
+            stages = normalize(x, self.eps, running)
+            x_hat, inv_std = stages.x_hat, stages.inv_std
         else:
-            x_hat, inv_std = Tensor._make(self.x_hat), Tensor._make(self.inv_std)
+            x_hat, inv_std = from_numpy(self.x_hat), from_numpy(self.inv_std)
         gamma = weight.reshape(per_channel)
         sum_dy = grad.sum(axes, keepdim=True)
         sum_dy_x_hat = (grad * x_hat).sum(axes, keepdim=True)
@@ -88,16 +124,6 @@ class FusedBatchNorm(Primitive):
         else:
             dx = gamma * inv_std * grad
         return dx, sum_dy_x_hat.reshape(weight.shape), sum_dy.reshape(bias.shape)
-
-    def _normalize(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        axes, per_channel, _ = channel_layout(x)
-        if self.running is None:
-            mean = x.mean(axes, keepdim=True)
-            inv_std = ((x - mean).square().mean(axes, keepdim=True) + self.eps).rsqrt()
-        else:
-            mean = Tensor._make(self.running[0].reshape(per_channel).astype(x.dtype))
-            inv_std = Tensor._make(self.inv_std)
-        return (x - mean) * inv_std, inv_std
 
 
 def batch_norm(
@@ -126,7 +152,7 @@ def batch_norm(
     """
     if input.ndim < 2:
         raise ShapeError(f"batch_norm expects input of shape (N, C, *), got shape {input.shape}")
-    _, per_channel, m = channel_layout(input)
+    m = channel_layout(input)[2]
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
         if t is not None and t.shape != (channels,):
@@ -136,11 +162,7 @@ def batch_norm(
             raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
         if fused:
             return _fused(input, weight, bias, eps, (running_mean.data, running_var.data))
-        shift = running_mean.reshape(per_channel)
-        scale = (running_var.reshape(per_channel) + eps).rsqrt()
-        y = (input - shift) * scale
-        y = y if weight is None else y * weight.reshape(per_channel)
-        return y if bias is None else y + bias.reshape(per_channel)
+        return scale_and_shift(normalize(input, eps, (running_mean, running_var)).x_hat, weight, bias)
     if m <= 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
     if fused:
@@ -165,6 +187,6 @@ def _fused(
 ) -> Tensor:
     """Apply the fused op; without affine parameters it uses constant gamma = 1, beta = 0."""
     channels = x.shape[1]
-    weight = weight if weight is not None else Tensor._make(np.ones(channels, dtype=x.dtype))
-    bias = bias if bias is not None else Tensor._make(np.zeros(channels, dtype=x.dtype))
+    weight = weight if weight is not None else from_numpy(np.ones(channels, dtype=x.dtype))
+    bias = bias if bias is not None else from_numpy(np.zeros(channels, dtype=x.dtype))
     return (op or FusedBatchNorm(eps, running))(x, weight, bias)

@@ -10,9 +10,12 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.factories import default_generator
+from minigrad.nn.arguments import IntPair, conv_padding, int_pair
 from minigrad.nn.batchnorm import batch_norm
 from minigrad.ops import Pad, Unfold
-from minigrad.tensor import ShapeError, Tensor, default_generator
+from minigrad.shapes import ShapeError
+from minigrad.tensor import Tensor, from_numpy
 
 __all__ = [
     "avg_pool2d",
@@ -31,17 +34,6 @@ __all__ = [
     "softmax",
     "tanh",
 ]
-
-IntPair = int | tuple[int, int]
-
-
-def _pair(value: IntPair, name: str, least: int = 1) -> tuple[int, int]:
-    """(value, value) for an int, the pair itself for a pair; each at least ``least``."""
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= least for v in pair):
-        raise ValueError(f"{name} must be an int or a pair of ints, each >= {least}, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
 
 # ----------------------------------------------------------------------------- activations
 
@@ -76,7 +68,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     if p == 1.0:
         return input * 0.0
     keep = default_generator().random(input.shape) >= p
-    return input * Tensor._make((keep / (1.0 - p)).astype(input.dtype))
+    return input * from_numpy((keep / (1.0 - p)).astype(input.dtype))
 
 
 # ----------------------------------------------------------------------------- linear, conv
@@ -116,21 +108,6 @@ def _as_batch(input: Tensor, name: str) -> tuple[Tensor, bool]:
     return input, False
 
 
-def _conv_padding(padding: Any, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int]) -> tuple:
-    """Padding (top, bottom, left, right). 'same' keeps H and W (extra padding on the bottom/right)."""
-    if padding == "valid":
-        return (0, 0, 0, 0)
-    if padding == "same":
-        if stride != (1, 1):
-            raise ValueError("padding='same' is not supported for strided convolutions")
-        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
-        return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
-    if isinstance(padding, str):
-        raise ValueError(f"padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
-    ph, pw = _pair(padding, "padding", least=0)
-    return (ph, ph, pw, pw)
-
-
 def conv2d(
     input: Tensor,
     weight: Tensor,
@@ -154,8 +131,8 @@ def conv2d(
             f"conv2d: input with {in_channels} channel(s) (shape {input.shape}) does not fit weight {weight.shape} "
             f"with groups={groups}: expected {group_in * groups} input channel(s), and C_out divisible by groups"
         )
-    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
-    top, bottom, left, right = _conv_padding(padding, (kh, kw), stride, dilation)
+    stride, dilation = int_pair(stride, "stride"), int_pair(dilation, "dilation")
+    top, bottom, left, right = conv_padding(padding, (kh, kw), stride, dilation)
     if height + top + bottom < dilation[0] * (kh - 1) + 1 or width + left + right < dilation[1] * (kw - 1) + 1:
         raise ShapeError(f"conv2d: input {input.shape} (padded) is smaller than the kernel {weight.shape[2:]}")
     x = pad(x, (left, right, top, bottom))
@@ -189,9 +166,9 @@ def _pool_windows(
 ) -> tuple[Tensor, bool]:
     """Windows (N, C, out_h, out_w, kh, kw) of the padded input, and whether it was unbatched."""
     x, unbatched = _as_batch(input, name)
-    kernel = _pair(kernel_size, "kernel_size")
-    step = kernel if stride is None else _pair(stride, "stride")
-    ph, pw = _pair(padding, "padding", least=0)
+    kernel = int_pair(kernel_size, "kernel_size")
+    step = kernel if stride is None else int_pair(stride, "stride")
+    ph, pw = int_pair(padding, "padding", least=0)
     if ph > kernel[0] // 2 or pw > kernel[1] // 2:
         raise ValueError(f"{name}: padding {padding} should be at most half of the kernel size {kernel_size}")
     if x.shape[2] + 2 * ph < kernel[0] or x.shape[3] + 2 * pw < kernel[1]:
@@ -221,7 +198,7 @@ def avg_pool2d(
     if count_include_pad:
         out = windows.mean((-2, -1))
     else:
-        ones = Tensor._make(np.ones((1, 1) + input.shape[-2:], dtype=input.dtype))
+        ones = from_numpy(np.ones((1, 1) + input.shape[-2:], dtype=input.dtype))
         counts, _ = _pool_windows(ones, kernel_size, stride, padding, 0.0, "avg_pool2d")
         out = windows.sum((-2, -1)) / counts.sum((-2, -1))  # how many real pixels each window holds
     return out.squeeze(0) if unbatched else out
@@ -299,7 +276,7 @@ def _nll(
     if bad.size:
         raise IndexError(f"Target {bad[0]} is out of bounds: input of shape {shape} has {n_classes} classes")
     safe = np.where(kept, classes, 0)
-    weight = Tensor._make(kept.astype(log_probs.dtype))
+    weight = from_numpy(kept.astype(log_probs.dtype))
     loss = -log_probs[np.arange(len(safe)), safe] * weight
     if smoothing:
         loss = (1 - smoothing) * loss - smoothing * log_probs.mean(1) * weight

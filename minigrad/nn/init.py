@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-from minigrad.tensor import Tensor, default_generator
+from minigrad.factories import default_generator
+from minigrad.tensor import Tensor
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -29,12 +30,15 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
 
 
-def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+def fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """fan_in = in_features * receptive field; fan_out = out_features * receptive field."""
     if tensor.ndim < 2:
         raise ValueError(f"fan in/out need a tensor with at least 2 dims, got shape {tensor.shape}")
     receptive_field = math.prod(tensor.shape[2:])
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
+
+
+_calculate_fan_in_and_fan_out = fan_in_and_fan_out  # PyTorch's (private) name, which custom init code calls
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
@@ -65,7 +69,7 @@ def ones_(tensor: Tensor) -> Tensor:
 def _fan(tensor: Tensor, mode: str) -> int:
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
 
@@ -82,12 +86,12 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlin
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))  (Glorot & Bengio 2010)."""
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))

@@ -9,8 +9,10 @@ import numpy as np
 
 from minigrad.nn import functional as F
 from minigrad.nn import init
+from minigrad.nn.arguments import conv_padding, int_pair
 from minigrad.nn.module import Module, Parameter
-from minigrad.tensor import ShapeError, Tensor
+from minigrad.shapes import ShapeError
+from minigrad.tensor import Tensor
 
 
 def _reset_like_pytorch(weight: Parameter, bias: Parameter | None) -> None:
@@ -18,7 +20,7 @@ def _reset_like_pytorch(weight: Parameter, bias: Parameter | None) -> None:
     bound for the bias."""
     init.kaiming_uniform_(weight, a=math.sqrt(5))
     if bias is not None:
-        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        fan_in, _ = init.fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         init.uniform_(bias, -bound, bound)
 
@@ -78,10 +80,10 @@ class Conv2d(Module):
                 f"by groups ({groups})"
             )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = F._pair(kernel_size, "kernel_size")
-        self.stride, self.dilation = F._pair(stride, "stride"), F._pair(dilation, "dilation")
-        self.padding = padding if isinstance(padding, str) else F._pair(padding, "padding", least=0)
-        F._conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)  # validate now
+        self.kernel_size = int_pair(kernel_size, "kernel_size")
+        self.stride, self.dilation = int_pair(stride, "stride"), int_pair(dilation, "dilation")
+        self.padding = padding if isinstance(padding, str) else int_pair(padding, "padding", least=0)
+        conv_padding(self.padding, self.kernel_size, self.stride, self.dilation)  # validate now
         shape = (out_channels, in_channels // groups, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=np.float32))
         self.bias = Parameter(np.empty(out_channels, dtype=np.float32)) if bias else None

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from minigrad.autograd import mark_changed_in_place
-from minigrad.tensor import Tensor, is_cpu_device
+from minigrad.devices import is_cpu_device
+from minigrad.tensor import Tensor
 
 
 class Parameter(Tensor):

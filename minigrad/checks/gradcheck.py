@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.tensor import Tensor, float64, grad
+from minigrad.autograd import grad
+from minigrad.checks.finite_differences import central_differences
+from minigrad.dtypes import float64
+from minigrad.tensor import Tensor
 
 
 class GradcheckError(RuntimeError):
@@ -35,21 +38,10 @@ def _numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], index: in
     tensor = inputs[index]
     original = tensor.data
     tensor.data = np.array(original, order="C")  # a writable C-ordered copy, nudged in place
-    flat = tensor.data.reshape(-1)  # a view of that copy
-    columns: list[list[np.ndarray]] = []
     try:
-        for k in range(flat.size):
-            value = flat[k]
-            flat[k] = value + eps
-            plus = [o.data.astype(float64).ravel() for o in _differentiable_outputs(fn, inputs)]
-            flat[k] = value - eps
-            minus = [o.data.astype(float64).ravel() for o in _differentiable_outputs(fn, inputs)]
-            flat[k] = value
-            columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+        return central_differences(lambda: [o.data for o in _differentiable_outputs(fn, inputs)], tensor.data, eps)
     finally:
         tensor.data = original
-    sizes = [o.data.size for o in _differentiable_outputs(fn, inputs)]  # an empty input has 0 columns
-    return [np.stack([c[o] for c in columns], axis=1) if columns else np.zeros((n, 0)) for o, n in enumerate(sizes)]
 
 
 def _analytical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], index: int) -> list[np.ndarray]:

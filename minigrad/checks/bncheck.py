@@ -23,9 +23,10 @@ from typing import TextIO
 
 import numpy as np
 
-from minigrad.autograd import topological_order
-from minigrad.nn.batchnorm import batch_norm, channel_layout
-from minigrad.tensor import Tensor, grad
+from minigrad.autograd import grad, topological_order
+from minigrad.checks.finite_differences import central_differences
+from minigrad.nn.batchnorm import batch_norm, channel_layout, normalize, scale_and_shift
+from minigrad.tensor import Tensor
 
 CONFIGS = {"BN1d (N,C)": (8, 3), "BN1d (N,C,L)": (4, 3, 5), "BN2d (N,C,H,W)": (4, 3, 3, 3)}
 # Largest allowed max|error| / max|reference|, per comparison and dtype.
@@ -70,8 +71,8 @@ def graph_cost(output: Tensor) -> tuple[int, int]:
     tensors and any arrays they saved (views are counted once, by the array they view)."""
     nodes, buffers = 0, {}
     for tensor in topological_order([output]):
-        op = tensor._op
-        if op is None or op.inputs is None:
+        op = tensor.grad_fn
+        if op is None or not op.inputs:
             continue
         nodes += 1
         saved = [t.data for t in op.inputs]
@@ -122,24 +123,12 @@ def autodiff_gradients(values: dict[str, np.ndarray], training: bool, fused: boo
 def finite_difference_gradients(values: dict[str, np.ndarray], training: bool, eps: float = 1e-6):
     """The same gradients by central differences of sum(y * dy), in float64."""
     base = {k: v.astype(np.float64) for k, v in values.items()}
-    dy = base["dy"]
 
-    def loss() -> float:
+    def loss() -> list[np.ndarray]:
         leaves = {k: Tensor(base[k]) for k in ("x", "weight", "bias")}
-        return float((_forward(base, training, False, leaves).data * dy).sum())
+        return [np.asarray(np.sum(_forward(base, training, False, leaves).data * base["dy"]))]
 
-    gradients = {}
-    for name in ("x", "weight", "bias"):
-        flat, out = base[name].reshape(-1), np.zeros(base[name].size)
-        for k in range(flat.size):
-            original = flat[k]
-            flat[k] = original + eps
-            plus = loss()
-            flat[k] = original - eps
-            out[k] = (plus - loss()) / (2 * eps)
-            flat[k] = original
-        gradients[name] = out.reshape(base[name].shape)
-    return gradients
+    return {k: central_differences(loss, base[k], eps)[0].reshape(base[k].shape) for k in ("x", "weight", "bias")}
 
 
 def torch_gradients(values: dict[str, np.ndarray], training: bool) -> dict[str, np.ndarray] | None:
@@ -210,14 +199,11 @@ def dx_paths(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
     The gradients of x_direct, x_mean and x_var are the paths through x^ directly, through the
     batch mean and through the batch variance; their sum is dx."""
-    axes, per_channel, _ = channel_layout(Tensor(values["x"]))
     names = ("direct through x^", "through the batch mean", "through the batch variance")
     copies = [Tensor(values["x"].copy(), requires_grad=True) for _ in names]
     x_direct, x_mean, x_var = copies
-    mean = x_mean.mean(axes, keepdim=True)
-    var = (x_var - mean).square().mean(axes, keepdim=True)
-    x_hat = (x_direct - mean) * (var + 1e-5).rsqrt()
-    y = x_hat * Tensor(values["weight"]).reshape(per_channel) + Tensor(values["bias"]).reshape(per_channel)
+    x_hat = normalize(x_direct, 1e-5, x_for_mean=x_mean, x_for_var=x_var).x_hat
+    y = scale_and_shift(x_hat, Tensor(values["weight"]), Tensor(values["bias"]))
     return {name: g.data for name, g in zip(names, grad(y, copies, Tensor(values["dy"])))}
 
 
@@ -225,15 +211,14 @@ def closed_form_paths(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The same three terms from the formulas (Ioffe & Szegedy 2015, Alg. 1 backward):
     gamma dy / sigma^,  -gamma / (m sigma^) sum dy,  -gamma x^ / (m sigma^) sum(dy x^)."""
     x, dy = values["x"].astype(np.float64), values["dy"].astype(np.float64)
-    axes, per_channel, m = channel_layout(Tensor(x))
-    mean = x.mean(axis=axes, keepdims=True)
-    sigma = np.sqrt(((x - mean) ** 2).mean(axis=axes, keepdims=True) + 1e-5)
-    x_hat = (x - mean) / sigma
+    axes, per_channel, m = channel_layout(x)
+    stages = normalize(x, 1e-5)
+    inv_std, x_hat = stages.inv_std, stages.x_hat
     gamma = values["weight"].astype(np.float64).reshape(per_channel)
     return {
-        "direct through x^": gamma * dy / sigma,
-        "through the batch mean": np.broadcast_to(-gamma / (m * sigma) * dy.sum(axis=axes, keepdims=True), x.shape),
-        "through the batch variance": -gamma * x_hat / (m * sigma) * (dy * x_hat).sum(axis=axes, keepdims=True),
+        "direct through x^": gamma * dy * inv_std,
+        "through the batch mean": np.broadcast_to(-gamma * inv_std / m * dy.sum(axis=axes, keepdims=True), x.shape),
+        "through the batch variance": -gamma * x_hat * inv_std / m * (dy * x_hat).sum(axis=axes, keepdims=True),
     }
 
 
