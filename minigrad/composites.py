@@ -42,6 +42,11 @@ def abs(x: Tensor) -> Tensor:
     return x * x.sign()
 
 
+def cos(x: Tensor) -> Tensor:
+    """cos x = sin(x + pi/2)."""
+    return (floating(x) + math.pi / 2).sin()
+
+
 def relu(x: Tensor) -> Tensor:
     """max(x, 0); the gradient at 0 is 0, as in PyTorch."""
     return x.where(x > 0, 0)

@@ -27,6 +27,7 @@ calling them: ``Mul()(a, b)``; the Tensor layer runs ``forward`` and records the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -189,6 +190,17 @@ class Log(Primitive):
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (grad / self.inputs[0],)
+
+
+class Sin(Primitive):
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.sin(a)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        (a,) = self.inputs
+        return (grad * Sin()(a + math.pi / 2),)  # d sin(a)/da = cos(a) = sin(a + pi/2)
 
 
 class Maximum(Primitive):

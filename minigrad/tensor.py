@@ -322,6 +322,9 @@ class Tensor:
     def log(self) -> Tensor:
         return ops.Log()(composites.floating(self))
 
+    def sin(self) -> Tensor:
+        return ops.Sin()(composites.floating(self))
+
     def square(self) -> Tensor:
         return self * self
 
@@ -347,6 +350,7 @@ class Tensor:
     # Composites (composites.py): their gradients are derived from the primitives they use.
 
     abs = composites.abs
+    cos = composites.cos
     relu = composites.relu
     sigmoid = composites.sigmoid
     tanh = composites.tanh

@@ -3,6 +3,9 @@
 Import them in any test module:
 
     from tests.helpers import check_gradients, compare_with_torch
+
+``compare_module_with_torch`` does the same for a whole layer (outputs, the input's gradient,
+every parameter's gradient).
 """
 
 from __future__ import annotations
@@ -88,6 +91,27 @@ def compare_with_torch(
         actual = np.zeros(arrays[k].shape) if g_ours is None else g_ours.data
         assert actual.shape == expected.shape, f"input {k}: gradient shape {actual.shape}, torch {expected.shape}"
         np.testing.assert_allclose(actual, expected, atol=atol, rtol=rtol, err_msg=f"input {k}: gradient")
+
+
+def compare_module_with_torch(ours: Any, theirs: Any, x: np.ndarray, atol: float = 1e-10, rtol: float = 1e-10) -> None:
+    """One forward and backward through a minigrad module and its PyTorch twin on the same
+    input; assert that the outputs (shape, dtype, values), the input's gradient and every
+    parameter's gradient (matched by name) agree. The modules keep their state, so a test can
+    call this for several steps in a row (BatchNorm's running statistics)."""
+    torch = pytest.importorskip("torch", reason=TORCH_MISSING)
+    x_ours, x_theirs = Tensor(x.copy(), requires_grad=True), torch.tensor(x, requires_grad=True)
+    y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
+    assert y_ours.shape == tuple(y_theirs.shape), f"output shape {y_ours.shape}, torch {tuple(y_theirs.shape)}"
+    assert y_ours.dtype.name == str(y_theirs.dtype).removeprefix("torch."), f"output dtype {y_ours.dtype}"
+    np.testing.assert_allclose(y_ours.data, y_theirs.detach().numpy(), atol=atol, rtol=rtol, err_msg="output")
+    w = np.random.default_rng(123).standard_normal(y_ours.shape).astype(x.dtype)
+    (y_ours * Tensor(w)).sum().backward()
+    (y_theirs * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_allclose(x_ours.grad.data, x_theirs.grad.numpy(), atol=atol, rtol=rtol, err_msg="input grad")
+    their_params = dict(theirs.named_parameters())
+    assert [name for name, _ in ours.named_parameters()] == list(their_params)
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.data, their_params[name].grad.numpy(), atol=atol, rtol=rtol, err_msg=name)
 
 
 def _checked_input(x: Any) -> Any:

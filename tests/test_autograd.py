@@ -319,3 +319,44 @@ def test_second_backward_with_retain_graph_works() -> None:
 def test_an_integer_tensor_cannot_require_grad(make: object) -> None:
     with pytest.raises(RuntimeError, match="only floating point tensors can require gradients"):
         make()
+
+
+def test_grad_only_walks_paths_that_lead_to_the_inputs():
+    class Exploding(minigrad.ops.Primitive):
+        __slots__ = ()
+
+        def forward(self, a):
+            return a * 2
+
+        def backward(self, grad, out):
+            raise AssertionError("backward ran on a branch that does not lead to the input")
+
+    x = minigrad.tensor(2.0, requires_grad=True)
+    w = minigrad.tensor(3.0, requires_grad=True)
+    y = x * w + Exploding()(w)
+    (dx,) = minigrad.grad(y, x, retain_graph=True)
+    assert dx.item() == 3.0
+    with pytest.raises(AssertionError, match="does not lead"):
+        minigrad.grad(y, w)
+
+
+def test_each_leaf_owns_a_writable_grad():
+    a = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    b = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert a.grad is not b.grad
+    a.grad.data *= 0.5  # gradient clipping by hand must not touch b's gradient
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+
+
+def test_grad_returns_one_gradient_per_input_even_when_repeated():
+    x = minigrad.tensor(2.0, requires_grad=True)
+    assert [g.item() for g in minigrad.grad(x * x, [x, x])] == [4.0, 4.0]
+
+
+def test_no_grad_works_as_a_bare_decorator():
+    @minigrad.no_grad
+    def double(t):
+        return t * 2
+
+    assert not double(minigrad.tensor(1.0, requires_grad=True)).requires_grad

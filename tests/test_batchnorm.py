@@ -17,7 +17,7 @@ import minigrad
 import minigrad.nn.functional as F
 from minigrad import Tensor, nn
 from minigrad.nn.batchnorm import channel_layout
-from tests.helpers import TORCH_MISSING, check_gradients
+from tests.helpers import TORCH_MISSING, check_gradients, compare_module_with_torch
 
 try:
     import torch
@@ -44,23 +44,6 @@ def batch(shape: tuple[int, ...], seed: int) -> np.ndarray:
     r = np.random.default_rng(seed)
     per_channel = (1, shape[1]) + (1,) * (len(shape) - 2)
     return r.standard_normal(shape) * r.uniform(0.5, 3.0, per_channel) + r.standard_normal(per_channel)
-
-
-def step_both(ours: nn.Module, theirs, x: np.ndarray, atol: float = 1e-10) -> None:
-    """One forward and backward in both; assert that outputs and gradients agree."""
-    x_ours = Tensor(x, requires_grad=True)
-    x_theirs = torch.tensor(x, requires_grad=True)
-    y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
-    assert y_ours.dtype == np.dtype(str(y_theirs.dtype).removeprefix("torch."))
-    np.testing.assert_allclose(y_ours.data, y_theirs.detach().numpy(), atol=atol, rtol=atol, err_msg="output")
-    w = np.random.default_rng(123).standard_normal(x.shape).astype(x.dtype)
-    (y_ours * Tensor(w)).sum().backward()
-    (y_theirs * torch.from_numpy(w)).sum().backward()
-    np.testing.assert_allclose(x_ours.grad.data, x_theirs.grad.numpy(), atol=atol, rtol=atol, err_msg="dx")
-    theirs_params = dict(theirs.named_parameters())
-    assert [n for n, _ in ours.named_parameters()] == list(theirs_params)
-    for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, theirs_params[name].grad.numpy(), atol=atol, rtol=atol, err_msg=name)
 
 
 def assert_same_state(ours: nn.Module, theirs, atol: float = 1e-12) -> None:
@@ -91,7 +74,7 @@ def test_layer_matches_torch_over_five_steps_then_eval(config, variant, fused):
     for step in range(5):
         ours.zero_grad()
         theirs.zero_grad()
-        step_both(ours, theirs, batch(shape, seed=step))
+        compare_module_with_torch(ours, theirs, batch(shape, seed=step))
         assert_same_state(ours, theirs)  # running_mean, running_var, num_batches_tracked
     if ours.track_running_stats:
         assert int(ours.num_batches_tracked.item()) == 5
@@ -105,7 +88,7 @@ def test_layer_matches_torch_over_five_steps_then_eval(config, variant, fused):
     for step in range(5, 7):
         ours.zero_grad()
         theirs.zero_grad()
-        step_both(ours, theirs, batch(shape, seed=step))
+        compare_module_with_torch(ours, theirs, batch(shape, seed=step))
     assert_same_state(ours, theirs)  # eval mode leaves the state alone
 
 
@@ -116,7 +99,7 @@ def test_float32_layer_matches_torch(fused):
     for step in range(3):
         ours.zero_grad()
         theirs.zero_grad()
-        step_both(ours, theirs, batch((4, 3, 5, 5), step).astype(np.float32), atol=1e-5)
+        compare_module_with_torch(ours, theirs, batch((4, 3, 5, 5), step).astype(np.float32), atol=1e-5, rtol=1e-5)
     assert ours.running_var.dtype == np.float32
     assert_same_state(ours, theirs, atol=1e-6)
 

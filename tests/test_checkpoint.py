@@ -298,3 +298,19 @@ def test_lenet_bn_moves_to_torch_with_the_same_outputs(tmp_path, fused):
     assert ours_out.dtype == np.float32
     np.testing.assert_allclose(ours_out, theirs_out, atol=1e-4, rtol=1e-4)
     assert np.abs(ours_out).max() > 0.1
+
+
+def test_checkpoint_files_get_normal_permissions_and_foreign_files_clear_errors(tmp_path):
+    import os
+
+    path = tmp_path / "model.npz"
+    minigrad.save({"w": minigrad.ones(2)}, path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    np.save(tmp_path / "array.npy", np.ones(2))
+    with pytest.raises(minigrad.CheckpointError, match=r"array\.npy: not a minigrad checkpoint \(a single .npy"):
+        minigrad.load(tmp_path / "array.npy")
+    (tmp_path / "notes.npz").write_text("hello there")
+    with pytest.raises(minigrad.CheckpointError, match=r"notes\.npz: not a minigrad checkpoint \(not an .npz"):
+        minigrad.load(tmp_path / "notes.npz")

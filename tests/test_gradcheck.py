@@ -143,3 +143,11 @@ def test_does_not_warn_for_float64() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         minigrad.gradcheck(lambda a: a * 2, (leaf([1.0]),))
+
+
+def test_gradcheck_works_on_any_memory_layout():
+    fortran = minigrad.tensor(np.random.default_rng(0).standard_normal((3, 4)).T, requires_grad=True)
+    assert minigrad.gradcheck(lambda t: (t * t).sum(), (fortran,))
+    broadcast = minigrad.Tensor(np.broadcast_to(np.arange(3.0), (2, 3)), requires_grad=True)
+    assert minigrad.gradcheck(lambda t: (t * t).sum(), (broadcast,))
+    assert not broadcast.data.flags.writeable  # the input is restored, untouched

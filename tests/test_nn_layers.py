@@ -15,7 +15,7 @@ import pytest
 import minigrad
 import minigrad.nn.functional as F
 from minigrad import Tensor, nn
-from tests.helpers import TORCH_MISSING, check_gradients, compare_with_torch
+from tests.helpers import TORCH_MISSING, check_gradients, compare_module_with_torch, compare_with_torch
 
 try:
     import torch
@@ -30,26 +30,11 @@ def rng(seed: int = 0) -> np.random.Generator:
 
 
 def compare_module(ours: nn.Module, theirs, x: np.ndarray, atol: float = 1e-10, rtol: float = 1e-8) -> None:
-    """Copy our weights into the torch module; assert that outputs and the gradients of the
-    input and of every parameter agree, in float64."""
+    """Copy our weights into the torch module, then compare one step in float64."""
     ours.double()
     theirs.double()
     theirs.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in ours.state_dict().items()})
-    x_ours = Tensor(x.astype(np.float64), requires_grad=True)
-    x_theirs = torch.tensor(x.astype(np.float64), requires_grad=True)
-    y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
-    assert y_ours.shape == tuple(y_theirs.shape)
-    np.testing.assert_allclose(y_ours.data, y_theirs.detach().numpy(), atol=atol, rtol=rtol, err_msg="output")
-    w = rng(99).standard_normal(y_ours.shape)
-    (y_ours * Tensor(w)).sum().backward()
-    (y_theirs * torch.from_numpy(w)).sum().backward()
-    np.testing.assert_allclose(x_ours.grad.data, x_theirs.grad.numpy(), atol=atol, rtol=rtol, err_msg="input grad")
-    their_params = dict(theirs.named_parameters())
-    assert [name for name, _ in ours.named_parameters()] == list(their_params)
-    for name, p in ours.named_parameters():
-        np.testing.assert_allclose(
-            p.grad.data, their_params[name].grad.numpy(), atol=atol, rtol=rtol, err_msg=f"{name} grad"
-        )
+    compare_module_with_torch(ours, theirs, x.astype(np.float64), atol=atol, rtol=rtol)
 
 
 # ----------------------------------------------------------------------------- Linear
@@ -681,3 +666,28 @@ def test_init_functions():
         init.kaiming_uniform_(w, mode="fan_avg")
     with pytest.raises(ValueError, match="at least 2 dims"):
         init.xavier_uniform_(nn.Parameter(np.zeros(3)))
+
+
+def test_assigning_a_non_parameter_to_a_parameter_name_is_an_error():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="cannot assign Tensor as parameter 'weight'"):
+        layer.weight = minigrad.zeros(2, 2)
+    layer.bias = None
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+
+
+def test_layer_argument_errors_are_clear():
+    import minigrad.nn.functional as F
+
+    with pytest.raises(ValueError, match="groups must be a positive int, got 0"):
+        nn.Conv2d(2, 2, 3, groups=0)
+    with pytest.raises(ValueError, match="stride must be an int or a pair of ints, each >= 1, got 0"):
+        nn.Conv2d(2, 2, 3, stride=0)
+    with pytest.raises(ValueError, match=r"conv2d: bias has shape \(2,\), expected \(3,\)"):
+        F.conv2d(minigrad.randn(1, 2, 5, 5), minigrad.randn(3, 2, 3, 3), minigrad.randn(2))
+    with pytest.raises(ValueError, match="class weights are not supported"):
+        F.cross_entropy(minigrad.randn(2, 3), minigrad.tensor([0, 1]), minigrad.ones(3))
+    with pytest.raises(ValueError, match="class weights are not supported"):
+        nn.CrossEntropyLoss(minigrad.ones(3))
+    with pytest.raises(TypeError):  # PyTorch's 4th positional is ceil_mode; ours is keyword-only
+        nn.AvgPool2d(3, 2, 1, False)

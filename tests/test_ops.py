@@ -154,6 +154,8 @@ UNARY = {
     "neg": (lambda x: -x, normal),
     "exp": (lambda x: x.exp(), normal),
     "log": (lambda x: x.log(), positive),
+    "sin": (lambda x: x.sin(), wide),
+    "cos": (lambda x: x.cos(), wide),
     "pow_2": (lambda x: x**2, normal),
     "pow_3": (lambda x: x**3, normal),
     "pow_1.5": (lambda x: x**1.5, positive),
@@ -602,3 +604,12 @@ def test_matmul_shapes_follow_numpy(a_shape: Any, b_shape: Any, out_shape: Any) 
     assert out.shape == out_shape == np.matmul(a, b).shape
     np.testing.assert_allclose(out.data, np.matmul(a, b))
     check_gradients(lambda x, y: x.matmul(y), a, b)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy warns about the 0 * inf it computes there
+@pytest.mark.parametrize("base", [[0.0, 1.5, 2.0], [0.0, 0.0, 3.0]])
+@pytest.mark.parametrize("exponent", [[0.0, 2.0, 0.5], [0.0, 0.0, 1.0]])
+def test_pow_edges_match_pytorch(base, exponent):
+    """x^0 at x = 0 and 0^b: PyTorch defines these gradients as 0, not nan."""
+    compare_with_torch(lambda a, b: a**b, lambda a, b: a**b, np.array(base), np.array(exponent))
+    compare_with_torch(lambda a: a**0, lambda a: a**0, np.array(base))

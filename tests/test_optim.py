@@ -318,3 +318,19 @@ def test_training_with_minigrad_modules_reduces_the_loss():
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
     assert all(p.dtype == np.float32 for p in model.parameters())  # updates keep the dtype
+
+
+@pytest.mark.parametrize("last_epoch", [-1, 4, 7])
+def test_cosine_schedule_resumes_like_pytorch(last_epoch):
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+    ours = minigrad.optim.SGD([minigrad.tensor([1.0], requires_grad=True)], lr=0.1)
+    theirs = torch.optim.SGD([torch.tensor([1.0], requires_grad=True)], lr=0.1)
+    if last_epoch >= 0:
+        ours.param_groups[0]["initial_lr"] = theirs.param_groups[0]["initial_lr"] = 0.1
+    schedule = minigrad.optim.lr_scheduler.CosineAnnealingLR(ours, 10, last_epoch=last_epoch)
+    reference = torch.optim.lr_scheduler.CosineAnnealingLR(theirs, 10, last_epoch=last_epoch)
+    for _ in range(25):
+        assert schedule.get_last_lr() == pytest.approx(reference.get_last_lr(), abs=1e-15)
+        theirs.step()
+        schedule.step()
+        reference.step()

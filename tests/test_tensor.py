@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad
-from minigrad import Tensor
+from minigrad import Tensor, nn
 
 # ----------------------------------------------------------------------------- attributes
 
@@ -345,3 +345,47 @@ def test_indexing() -> None:
     np.testing.assert_array_equal(x[minigrad.tensor([1, 0])].data, data[[1, 0]])
     np.testing.assert_array_equal(x[x > 10].data, data[data > 10])
     np.testing.assert_array_equal(x[minigrad.tensor([0, 1]), minigrad.tensor([2, 0])].data, data[[0, 1], [2, 0]])
+
+
+def test_shape_errors_are_both_value_and_runtime_errors():
+    with pytest.raises(RuntimeError, match=r"Add: shapes \(2, 3\) and \(4,\) do not broadcast"):
+        minigrad.ones(2, 3) + minigrad.ones(4)
+    with pytest.raises(ValueError, match=r"Mul: shapes \(2, 3\) and \(4,\)"):
+        minigrad.ones(2, 3) * minigrad.ones(4)
+    with pytest.raises(minigrad.ShapeError, match=r"batch dims of shapes \(7, 2, 3\) and \(5, 3, 2\)"):
+        minigrad.ones(7, 2, 3) @ minigrad.ones(5, 3, 2)
+    with pytest.raises(RuntimeError, match="one element"):
+        minigrad.ones(2).item()
+
+
+def test_sum_over_empty_dims_reduces_everything():
+    x = minigrad.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x.sum(dim=()).item() == 10.0
+
+
+def test_every_reduction_takes_numpy_names():
+    x = minigrad.tensor(np.arange(12.0).reshape(3, 4))
+    assert x.max(axis=1, keepdims=True).values.shape == (3, 1)
+    assert x.amax(axis=1).shape == (3,) and x.amin(axis=0).shape == (4,)
+    assert x.std(axis=0).shape == (4,) and x.var(axis=0, keepdims=True).shape == (1, 4)
+    assert x.argmax(axis=1).tolist() == [3, 3, 3]
+    assert x.softmax(axis=1).shape == x.log_softmax(axis=1).shape == (3, 4)
+    assert x.logsumexp(axis=1).shape == (3,)
+
+
+def test_small_dtype_and_shape_rules_follow_pytorch():
+    assert (minigrad.tensor([True, False]) + 1).tolist() == [2, 1]
+    with pytest.raises(RuntimeError, match="-1 is not allowed for the new leading dims"):
+        minigrad.randn(3).expand(-1, 3)
+    assert minigrad.randint(10, (3,)).shape == (3,) and minigrad.randint(2, 5, (2,)).dtype == minigrad.int64
+
+
+def test_to_cpu_is_a_no_op_and_other_devices_are_refused():
+    model = nn.Linear(2, 2)
+    x = minigrad.ones(2)
+    assert model.to("cpu") is model and x.to("cpu") is x
+    with pytest.raises(RuntimeError, match="CPU only: cannot move to device 'cuda:0'"):
+        x.to("cuda:0")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        model.to("cuda")
+    assert model.to(minigrad.float64).weight.dtype == minigrad.float64
