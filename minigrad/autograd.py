@@ -242,6 +242,7 @@ def run_backward(
             for parent, parent_grad in zip(op.inputs, op.backward(grad, tensor)):  # the VJP
                 if parent_grad is not None and parent.requires_grad:
                     accumulate(grads, parent, parent_grad)  # sum over paths: the chain rule
+            parent_grad = None  # it may hold a large unreduced gradient: free it before the next VJP runs
             if not retain_graph:
                 op.inputs = ()  # free the saved tensors
     return [] if inputs is None else [found.get(id(t)) for t in inputs]

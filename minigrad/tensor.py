@@ -250,8 +250,8 @@ class Tensor:
         return self.to(int64)
 
     def new_tensor(self, data: Any) -> Tensor:
-        """A new tensor holding a copy of ``data``, with this tensor's dtype and no graph."""
-        return Tensor._make(np.array(data.data if isinstance(data, Tensor) else data, dtype=self.dtype))
+        """A new tensor holding a copy of ``data`` (C-contiguous), with this tensor's dtype and no graph."""
+        return Tensor._make(np.array(data.data if isinstance(data, Tensor) else data, dtype=self.dtype, order="C"))
 
     def new_zeros(self, size: Sequence[int]) -> Tensor:
         """Zeros of ``size`` with this tensor's dtype."""
