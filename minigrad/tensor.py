@@ -7,8 +7,8 @@ engine derives them all.
 
 Tensor's methods are split by job: this file holds the data, the graph recording, the
 conversions, autograd, arithmetic, elementwise math and reductions; ``tensor_shape.py`` the
-shape methods and indexing, ``tensor_compare.py`` comparisons, ``tensor_inplace.py`` the
-in-place operators. The class binds those functions as its methods, one line each.
+shape methods and indexing, ``tensor_inplace.py`` the in-place operators. The class binds
+those functions as its methods, one line each.
 
 Below this file: ``ops`` (primitives), ``autograd`` (the engine), ``composites``, and the
 ``dtypes``, ``shapes`` and ``devices`` helpers. Above it: ``factories`` (``tensor``, ``zeros``,
@@ -25,12 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import autograd, composites, ops, tensor_compare, tensor_inplace, tensor_shape
+from minigrad import autograd, composites, ops, tensor_inplace, tensor_shape
 from minigrad.autograd import GradMode, InPlaceClock, version_of_view
 from minigrad.devices import is_cpu_device
 from minigrad.dtypes import (
     DTypeLike,
     Scalar,
+    array_of,
     as_array,
     bool_,
     float32,
@@ -57,6 +58,18 @@ def _numpy_names(method: Callable[..., Any]) -> Callable[..., Any]:
         return method(self, *args, **kwargs)
 
     return with_aliases
+
+
+def _without_gradient(ufunc: Callable[..., Any]) -> Callable[..., Tensor]:
+    """A Tensor method computing ``ufunc`` on the arrays, with no graph: for comparisons and
+    other functions whose gradient is zero or undefined (``x < y``, ``x.sign()``)."""
+
+    def method(self: Tensor, *other: Any) -> Tensor:
+        return Tensor._make(np.asarray(ufunc(self.data, *[array_of(o) for o in other])))
+
+    method.__name__ = method.__qualname__ = ufunc.__name__
+    method.__doc__ = f"numpy's ``{ufunc.__name__}`` on the data, as a tensor with no gradient."
+    return method
 
 
 class Tensor:
@@ -411,22 +424,22 @@ class Tensor:
     flatten = tensor_shape.flatten
     __getitem__ = tensor_shape.getitem
 
-    # ------------------------------------------------------------------------- comparisons (tensor_compare.py)
-    # Boolean results, no gradient.
+    # ------------------------------------------------------------------------- comparisons
+    # Computed on the arrays; the results are constants (boolean mostly) with no gradient.
 
-    __lt__ = tensor_compare.less
-    __le__ = tensor_compare.less_equal
-    __gt__ = tensor_compare.greater
-    __ge__ = tensor_compare.greater_equal
-    __eq__ = tensor_compare.equal  # type: ignore[assignment]
-    __ne__ = tensor_compare.not_equal  # type: ignore[assignment]
-    __invert__ = tensor_compare.bitwise_not
-    __and__ = tensor_compare.bitwise_and
-    __or__ = tensor_compare.bitwise_or
-    all = tensor_compare.all_true
-    any = tensor_compare.any_true
-    sign = tensor_compare.sign
-    isfinite = tensor_compare.isfinite
+    __lt__ = _without_gradient(np.less)
+    __le__ = _without_gradient(np.less_equal)
+    __gt__ = _without_gradient(np.greater)
+    __ge__ = _without_gradient(np.greater_equal)
+    __eq__ = _without_gradient(np.equal)  # type: ignore[assignment]
+    __ne__ = _without_gradient(np.not_equal)  # type: ignore[assignment]
+    __invert__ = _without_gradient(np.invert)
+    __and__ = _without_gradient(np.bitwise_and)
+    __or__ = _without_gradient(np.bitwise_or)
+    all = _without_gradient(np.all)
+    any = _without_gradient(np.any)
+    sign = _without_gradient(np.sign)
+    isfinite = _without_gradient(np.isfinite)
 
     # ------------------------------------------------------------------------- in place (tensor_inplace.py)
 

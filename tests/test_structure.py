@@ -17,7 +17,7 @@ LAYERS = [
     ["shapes", "dtypes", "devices", "allocator"],
     ["ops"],
     ["autograd"],
-    ["composites", "tensor_shape", "tensor_compare", "tensor_inplace"],
+    ["composites", "tensor_shape", "tensor_inplace"],
     ["tensor"],
     ["factories", "functions"],
 ]
