@@ -20,7 +20,7 @@ for fused in (False, True):
     beta = minigrad.tensor(np.zeros(3), requires_grad=True)
     y = F.batch_norm(x, None, None, gamma, beta, training=True, fused=fused)
     y.backward(dy)
-    gradients[fused] = x.grad.data
-    print(f"{'fused (closed form)' if fused else 'derived (primitives)':22s} dx[0, 0, 0] = {x.grad.data[0, 0, 0]}")
+    gradients[fused] = x.grad.array
+    print(f"{'fused (closed form)' if fused else 'derived (primitives)':22s} dx[0, 0, 0] = {x.grad.array[0, 0, 0]}")
 print(f"max |derived - fused| = {np.abs(gradients[False] - gradients[True]).max():.2e}")
 print("The full check, with finite differences, PyTorch and second derivatives: minigrad check-bn")

@@ -28,13 +28,13 @@ hv1, hv2 = minigrad.grad((g1 * minigrad.tensor(v1)).sum() + (g2 * minigrad.tenso
 
 
 def gradient_at(shift: float) -> list[np.ndarray]:
-    a = minigrad.tensor(w1.data + shift * v1, requires_grad=True)
-    b = minigrad.tensor(w2.data + shift * v2, requires_grad=True)
-    return [g.data for g in minigrad.grad(loss(a, b), [a, b])]
+    a = minigrad.tensor(w1.array + shift * v1, requires_grad=True)
+    b = minigrad.tensor(w2.array + shift * v2, requires_grad=True)
+    return [g.array for g in minigrad.grad(loss(a, b), [a, b])]
 
 
 eps = 1e-6
 plus, minus = gradient_at(eps), gradient_at(-eps)
 for name, exact, p, m in (("w1", hv1, plus[0], minus[0]), ("w2", hv2, plus[1], minus[1])):
     numerical = (p - m) / (2 * eps)
-    print(f"H v for {name}: max |autodiff - finite differences| = {np.abs(exact.data - numerical).max():.2e}")
+    print(f"H v for {name}: max |autodiff - finite differences| = {np.abs(exact.array - numerical).max():.2e}")

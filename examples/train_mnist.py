@@ -42,7 +42,7 @@ for epoch in range(args.epochs):
     model.eval()
     with minigrad.no_grad():
         correct = sum(
-            int((model(minigrad.tensor(data.normalize_images(x))).argmax(1).data == y).sum())
+            int((model(minigrad.tensor(data.normalize_images(x))).argmax(1).array == y).sum())
             for x, y in data.batches(test_images, test_labels, 1000, shuffle=False)
         )
     print(f"epoch {epoch + 1}: test accuracy {correct / len(test_images):.2%}")

@@ -151,7 +151,7 @@ def version_of_view(view: np.ndarray, inputs: Sequence[Node]) -> list[int]:
     changing a view in place changes its base too."""
     root = _memory_owner(view)
     for t in inputs:
-        if _memory_owner(t.data) is root:
+        if _memory_owner(t.array) is root:
             return t._version
     return [0]
 
@@ -265,7 +265,7 @@ def store_grad(tensor: Node, grad: Node, create_graph: bool) -> None:
     elif create_graph:
         tensor.grad = grad  # keeps its graph, for higher derivatives
     else:  # a copy the tensor owns: ops may hand one gradient to several inputs, or a view
-        tensor.grad = grad.new_tensor(grad.data)
+        tensor.grad = grad.new_tensor(grad.array)
 
 
 def only_paths_to(inputs: Sequence[Node], order: list[Node]) -> list[Node]:
@@ -318,7 +318,7 @@ def seed_gradients(outputs: Sequence[Node], grad_outputs: Sequence[Any], caller:
                 "is no graph to differentiate: create the inputs with requires_grad=True"
             )
         if gradient is None:
-            if output.data.size != 1:
+            if output.array.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs (this output has shape {output.shape})"
                 )

@@ -46,7 +46,7 @@ def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch_siz
     model.eval()
     correct = 0
     for x, y in data.batches(images, labels, batch_size, shuffle=False):
-        correct += int((model(minigrad.tensor(data.normalize_images(x))).argmax(1).data == y).sum())
+        correct += int((model(minigrad.tensor(data.normalize_images(x))).argmax(1).array == y).sum())
     return correct / len(images)
 
 

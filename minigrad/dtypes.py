@@ -65,8 +65,7 @@ def scalar_dtype(value: Scalar, like: np.dtype) -> np.dtype:
 
 
 def array_of(value: Any) -> Any:
-    """The numpy array inside a Tensor; any other value (a number, an array, a list) unchanged.
-    (A Tensor is anything whose ``.data`` is an ndarray; a numpy array's own ``.data`` is a
-    memoryview, so arrays pass through.)"""
-    data = getattr(value, "data", None)
-    return data if isinstance(data, np.ndarray) else value
+    """The numpy array inside a Tensor (its ``.array``); any other value (a number, an array,
+    a list) unchanged."""
+    array = getattr(value, "array", None)
+    return array if isinstance(array, np.ndarray) else value

@@ -28,7 +28,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
         return input.where(condition, other)
     if not isinstance(other, Tensor):
         raise TypeError("where: at least one of input and other must be a Tensor")
-    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    condition = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     return other.where(~condition.astype(bool), input)  # a constant input: other where the condition fails
 
 

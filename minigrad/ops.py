@@ -39,7 +39,7 @@ from minigrad.shapes import kept_shape
 class TensorLike(Protocol):
     """What a VJP may do with a Tensor: the operations ``backward`` methods are written in."""
 
-    data: np.ndarray
+    array: np.ndarray
     requires_grad: bool
 
     @property
@@ -163,11 +163,11 @@ class Pow(Primitive):
         da = db = None
         if a.requires_grad:
             da = grad * b * a ** (b - 1)
-            if (b.data == 0).any():
+            if (b.array == 0).any():
                 da = Where()(b == 0, da.new_zeros(()), da)
         if b.requires_grad:
             db = grad * out * a.log()
-            if (a.data == 0).any():
+            if (a.array == 0).any():
                 db = Where()((a == 0) & (b >= 0), db.new_zeros(()), db)
         return da, db
 
@@ -213,7 +213,7 @@ class Maximum(Primitive):
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         a, b = self.inputs
-        share_a = (a.data > b.data) + 0.5 * (a.data == b.data)  # a constant, not differentiated
+        share_a = (a.array > b.array) + 0.5 * (a.array == b.array)  # a constant, not differentiated
         share_a = share_a.astype(grad.dtype)
         return (
             grad * share_a if a.requires_grad else None,
@@ -298,7 +298,7 @@ class Max(Primitive):
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         a = self.inputs[0]
-        mask = first_max_mask(a.data, self.axes).astype(grad.dtype)
+        mask = first_max_mask(a.array, self.axes).astype(grad.dtype)
         return (grad.reshape(kept_shape(a.shape, self.axes)).expand(a.shape) * mask,)
 
 

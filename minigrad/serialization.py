@@ -32,7 +32,7 @@ class CheckpointError(RuntimeError):
 def _encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
     """JSON for ``value``, with each array replaced by a reference to an npz entry."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if isinstance(value, np.ndarray):
         if value.dtype == object:
             raise TypeError("minigrad.save: object arrays cannot be saved without pickle")

@@ -65,7 +65,7 @@ def _without_gradient(ufunc: Callable[..., Any]) -> Callable[..., Tensor]:
     other functions whose gradient is zero or undefined (``x < y``, ``x.sign()``)."""
 
     def method(self: Tensor, *other: Any) -> Tensor:
-        return Tensor._make(np.asarray(ufunc(self.data, *[array_of(o) for o in other])))
+        return Tensor._make(np.asarray(ufunc(self.array, *[array_of(o) for o in other])))
 
     method.__name__ = method.__qualname__ = ufunc.__name__
     method.__doc__ = f"numpy's ``{ufunc.__name__}`` on the data, as a tensor with no gradient."
@@ -81,15 +81,15 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_op", "_retains_grad", "_version")
+    __slots__ = ("array", "grad", "requires_grad", "_op", "_retains_grad", "_version")
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
 
-    data: np.ndarray
+    array: np.ndarray  # the values: a numpy array, shared (not copied) with whoever made it
     grad: Tensor | None
     requires_grad: bool
 
     def __init__(self, data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> None:
-        self.data = data if isinstance(data, np.ndarray) and dtype is None else as_array(data, dtype)
+        self.array = data if isinstance(data, np.ndarray) and dtype is None else as_array(data, dtype)
         self.grad = None
         self.requires_grad = False
         self._op: ops.Primitive | None = None
@@ -103,7 +103,7 @@ class Tensor:
         """A new tensor around ``data`` with no graph (the fast path for op outputs; public
         as ``from_numpy``)."""
         t = object.__new__(Tensor)
-        t.data = data
+        t.array = data
         t.grad = None
         t.requires_grad = False
         t._op = None
@@ -114,7 +114,7 @@ class Tensor:
     def _apply(self, op: ops.Primitive, inputs: tuple[Any, ...]) -> Tensor:
         """Run ``op`` forward on the inputs' arrays; record it if any input requires grad."""
         try:
-            data = op.forward(*[t.data for t in inputs])
+            data = op.forward(*[t.array for t in inputs])
         except ValueError as error:
             shapes = " and ".join(str(t.shape) for t in inputs)
             if "broadcast" in str(error):
@@ -139,15 +139,15 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def is_leaf(self) -> bool:
@@ -168,7 +168,7 @@ class Tensor:
 
     def numel(self) -> int:
         """The number of elements."""
-        return int(self.data.size)
+        return int(self.array.size)
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -183,7 +183,7 @@ class Tensor:
 
     def __repr__(self) -> str:
         # Four decimals, as PyTorch prints.
-        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4, floatmode="maxprec_equal")
+        body = np.array2string(self.array, separator=", ", prefix="tensor(", precision=4, floatmode="maxprec_equal")
         extras = []
         if self.dtype not in (float32, int64, bool_):
             extras.append(f"dtype=minigrad.{self.dtype}")
@@ -199,16 +199,16 @@ class Tensor:
         """The underlying array (shared, not copied)."""
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on a tensor that requires grad: use tensor.detach().numpy()")
-        return self.data
+        return self.array
 
     def item(self) -> Scalar:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ShapeError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -217,15 +217,34 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
-        return bool(self.data)
+        if self.array.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.array.size} elements is ambiguous")
+        return bool(self.array)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """numpy reads a Tensor as its array (``np.asarray(t)``, ``np.testing``), as PyTorch's CPU
+        tensors allow; like ``numpy()``, refused for a tensor that requires grad."""
+        array = self.numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
 
     def detach(self) -> Tensor:
         """The same data (and version counter), cut from the graph."""
-        out = Tensor._make(self.data)
+        out = Tensor._make(self.array)
         out._version = self._version
         return out
+
+    @property
+    def data(self) -> Tensor:
+        """PyTorch's ``.data``: the same values as a tensor outside the graph, sharing memory, so
+        ``p.data -= lr * p.grad`` updates ``p`` without recording anything. (The numpy array
+        itself is ``.array``.) Unlike ``detach()`` in PyTorch, changes made through it still
+        bump the version that backward checks."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        """``p.data = t`` makes p hold t's values (PyTorch's way to swap a parameter's values)."""
+        self.array = array_of(value) if isinstance(value, Tensor) else as_array(value, None)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Start (or stop) recording ops on this leaf tensor. Returns self."""
@@ -264,7 +283,7 @@ class Tensor:
 
     def new_tensor(self, data: Any) -> Tensor:
         """A new tensor holding a copy of ``data`` (C-contiguous), with this tensor's dtype and no graph."""
-        return Tensor._make(np.array(data.data if isinstance(data, Tensor) else data, dtype=self.dtype, order="C"))
+        return Tensor._make(np.array(data.array if isinstance(data, Tensor) else data, dtype=self.dtype, order="C"))
 
     def new_zeros(self, size: Sequence[int]) -> Tensor:
         """Zeros of ``size`` with this tensor's dtype."""
@@ -357,7 +376,7 @@ class Tensor:
         if not isinstance(condition, Tensor):
             condition = Tensor._make(np.asarray(condition, dtype=bool))
         elif condition.dtype != bool_:
-            condition = Tensor._make(condition.data.astype(bool))
+            condition = Tensor._make(condition.array.astype(bool))
         return ops.Where()(condition, *_operands(self, other))
 
     # Composites (composites.py): their gradients are derived from the primitives they use.
@@ -399,8 +418,8 @@ class Tensor:
     @_numpy_names
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         if dim is None:
-            return Tensor._make(np.asarray(self.data.argmax()))
-        return Tensor._make(self.data.argmax(axis=normalize_dim(dim, self.ndim), keepdims=keepdim))
+            return Tensor._make(np.asarray(self.array.argmax()))
+        return Tensor._make(self.array.argmax(axis=normalize_dim(dim, self.ndim), keepdims=keepdim))
 
     mean = _numpy_names(composites.mean)
     var = _numpy_names(composites.var)
@@ -507,7 +526,7 @@ def _operands(a: Tensor, b: Any, reflected: bool = False, true_division: bool = 
     b = _as_tensor(b, a)
     if reflected:
         a, b = b, a
-    if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+    if a.array.dtype is not b.array.dtype and a.array.dtype != b.array.dtype:
         common = promote_types(a.dtype, b.dtype)
         a, b = a.to(common), b.to(common)
     if true_division and not is_floating(a.dtype):

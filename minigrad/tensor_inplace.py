@@ -33,7 +33,7 @@ def in_place(x: Tensor, other: Any, ufunc: Any, symbol: str) -> Tensor:
             f"minigrad.no_grad() for an update outside the graph, or write x = x {symbol} y"
         )
     try:
-        ufunc(x.data, array_of(other), out=x.data, casting="same_kind")
+        ufunc(x.array, array_of(other), out=x.array, casting="same_kind")
     except (TypeError, ValueError) as error:  # numpy's UFuncTypeError is a TypeError
         raise ValueError(f"x {symbol}= y on shape {x.shape}, dtype {x.dtype}: {error}") from None
     mark_changed_in_place(x)

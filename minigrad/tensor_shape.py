@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # annotations only: these functions reach Tensors through the
 
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     """Same data, new shape; one dimension may be -1. ``x.reshape(2, 3)`` or ``((2, 3))``."""
-    new_shape = resolve_shape(shape_from_args(shape), x.data.size)
+    new_shape = resolve_shape(shape_from_args(shape), x.array.size)
     if new_shape is None:
         asked = list(shape_from_args(shape))
         raise ShapeError(f"reshape: shape {asked} is invalid for a tensor of shape {x.shape}")

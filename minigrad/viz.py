@@ -59,7 +59,7 @@ def draw_graph(output: Tensor, names: dict[str, Tensor] | None = None, title: st
                 graph.edge(tensor_node(parent), op_node)
             else:  # constants (eps, 1/m, ...) are drawn small
                 constant = f"c{id(parent)}"
-                value = f"{parent.data.item():.3g}" if parent.data.size == 1 else "x".join(map(str, parent.shape))
+                value = f"{parent.array.item():.3g}" if parent.array.size == 1 else "x".join(map(str, parent.shape))
                 graph.node(constant, value, shape="plaintext", fontsize="9")
                 graph.edge(constant, op_node, style="dashed")
     return graph
@@ -68,8 +68,8 @@ def draw_graph(output: Tensor, names: dict[str, Tensor] | None = None, title: st
 def batchnorm_graph(shape: tuple[int, ...] = (4, 3)) -> graphviz.Digraph:
     """The derived BatchNorm's graph, with x, gamma, beta, the output and each stage named."""
     x = randn(*shape, dtype=float64, requires_grad=True)
-    gamma = Tensor(randn(shape[1], dtype=float64).data, requires_grad=True)
-    beta = Tensor(randn(shape[1], dtype=float64).data, requires_grad=True)
+    gamma = Tensor(randn(shape[1], dtype=float64).array, requires_grad=True)
+    beta = Tensor(randn(shape[1], dtype=float64).array, requires_grad=True)
     stages = normalize(x, eps=1e-5)
     y = scale_and_shift(stages.x_hat, gamma, beta)
     names = {"x": x, "gamma": gamma, "beta": beta, "y": y, "batch mean": stages.mean, "batch var": stages.var}

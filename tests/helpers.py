@@ -65,7 +65,7 @@ def compare_with_torch(
         assert o.dtype.name == str(t.dtype).removeprefix("torch."), (
             f"output {k}: dtype {o.dtype}, torch gives {t.dtype}"
         )
-        np.testing.assert_allclose(o.data, t.detach().numpy(), atol=atol, rtol=rtol, err_msg=f"output {k}: values")
+        np.testing.assert_allclose(o.array, t.detach().numpy(), atol=atol, rtol=rtol, err_msg=f"output {k}: values")
     if not grad:
         return
 
@@ -88,7 +88,7 @@ def compare_with_torch(
         their_grads = list(torch.autograd.grad(their_loss, [theirs[k] for k in float_inputs], allow_unused=True))
     for k, g_ours, g_theirs in zip(float_inputs, our_grads, their_grads):
         expected = np.zeros(arrays[k].shape) if g_theirs is None else g_theirs.numpy()
-        actual = np.zeros(arrays[k].shape) if g_ours is None else g_ours.data
+        actual = np.zeros(arrays[k].shape) if g_ours is None else g_ours.array
         assert actual.shape == expected.shape, f"input {k}: gradient shape {actual.shape}, torch {expected.shape}"
         np.testing.assert_allclose(actual, expected, atol=atol, rtol=rtol, err_msg=f"input {k}: gradient")
 
@@ -103,15 +103,15 @@ def compare_module_with_torch(ours: Any, theirs: Any, x: np.ndarray, atol: float
     y_ours, y_theirs = ours(x_ours), theirs(x_theirs)
     assert y_ours.shape == tuple(y_theirs.shape), f"output shape {y_ours.shape}, torch {tuple(y_theirs.shape)}"
     assert y_ours.dtype.name == str(y_theirs.dtype).removeprefix("torch."), f"output dtype {y_ours.dtype}"
-    np.testing.assert_allclose(y_ours.data, y_theirs.detach().numpy(), atol=atol, rtol=rtol, err_msg="output")
+    np.testing.assert_allclose(y_ours.array, y_theirs.detach().numpy(), atol=atol, rtol=rtol, err_msg="output")
     w = np.random.default_rng(123).standard_normal(y_ours.shape).astype(x.dtype)
     (y_ours * Tensor(w)).sum().backward()
     (y_theirs * torch.from_numpy(w)).sum().backward()
-    np.testing.assert_allclose(x_ours.grad.data, x_theirs.grad.numpy(), atol=atol, rtol=rtol, err_msg="input grad")
+    np.testing.assert_allclose(x_ours.grad.array, x_theirs.grad.numpy(), atol=atol, rtol=rtol, err_msg="input grad")
     their_params = dict(theirs.named_parameters())
     assert [name for name, _ in ours.named_parameters()] == list(their_params)
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, their_params[name].grad.numpy(), atol=atol, rtol=rtol, err_msg=name)
+        np.testing.assert_allclose(p.grad.array, their_params[name].grad.numpy(), atol=atol, rtol=rtol, err_msg=name)
 
 
 def _checked_input(x: Any) -> Any:

@@ -20,9 +20,9 @@ def leaf(values: object) -> Tensor:
 def test_gradients_accumulate_into_leaves_over_two_backward_calls() -> None:
     x = leaf([1.0, 2.0])
     (x * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    np.testing.assert_array_equal(x.grad.array, [2.0, 4.0])
     (3 * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [5.0, 7.0])
+    np.testing.assert_array_equal(x.grad.array, [5.0, 7.0])
 
 
 def test_a_tensor_used_twice_gets_the_sum_of_both_paths() -> None:
@@ -39,15 +39,15 @@ def test_non_leaf_grad_is_kept_only_after_retain_grad() -> None:
     kept.retain_grad()
     (hidden * kept).sum().backward()
     assert hidden.grad is None
-    np.testing.assert_array_equal(kept.grad.data, hidden.data)  # d(hidden*kept)/d(kept) = hidden
-    np.testing.assert_array_equal(x.grad.data, 12 * x.data)  # d(6x^2)/dx
+    np.testing.assert_array_equal(kept.grad.array, hidden.array)  # d(hidden*kept)/d(kept) = hidden
+    np.testing.assert_array_equal(x.grad.array, 12 * x.array)  # d(6x^2)/dx
     assert not hidden.is_leaf and x.is_leaf
 
 
 def test_backward_with_an_explicit_gradient() -> None:
     x = leaf([1.0, 2.0, 3.0])
     (x * x).backward(minigrad.tensor(np.array([1.0, 0.0, -1.0])))
-    np.testing.assert_array_equal(x.grad.data, [2.0, 0.0, -6.0])
+    np.testing.assert_array_equal(x.grad.array, [2.0, 0.0, -6.0])
 
 
 def test_a_chain_of_100_000_ops_backprops_without_recursion() -> None:
@@ -63,7 +63,7 @@ def test_detach_and_constants_cut_the_graph() -> None:
     x = leaf([1.0, 2.0])
     y = (x.detach() * x).sum()  # the detached factor is a constant
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0])
+    np.testing.assert_array_equal(x.grad.array, [1.0, 2.0])
     assert not (minigrad.tensor([1.0]) * 2).requires_grad
 
 
@@ -89,7 +89,7 @@ def test_backward_with_create_graph_gives_a_differentiable_grad() -> None:
     assert first.requires_grad
     x.grad = None
     first.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [6.0, -12.0])  # 6x
+    np.testing.assert_allclose(x.grad.array, [6.0, -12.0])  # 6x
 
 
 def mlp_loss(params: list[Tensor], inputs: Tensor, targets: Tensor) -> Tensor:
@@ -111,12 +111,12 @@ def test_hessian_vector_product_of_an_mlp_loss_matches_finite_differences() -> N
 
     def gradient_at(shift: float) -> list[np.ndarray]:
         moved = [leaf(v + shift * d) for v, d in zip(values, direction)]
-        return [g.data for g in minigrad.grad(mlp_loss(moved, inputs, targets), moved)]
+        return [g.array for g in minigrad.grad(mlp_loss(moved, inputs, targets), moved)]
 
     eps = 1e-5
     plus, minus = gradient_at(eps), gradient_at(-eps)
     for h, p, m in zip(hvp, plus, minus):
-        np.testing.assert_allclose(h.data, (p - m) / (2 * eps), rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(h.array, (p - m) / (2 * eps), rtol=1e-5, atol=1e-8)
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
@@ -212,7 +212,7 @@ def test_set_grad_enabled_as_a_call_a_context_manager_and_a_decorator() -> None:
 def test_grad_returns_a_tuple_and_leaves_dot_grad_alone() -> None:
     x, y = leaf([1.0, 2.0]), leaf(3.0)
     gx, gy = minigrad.grad((x * y).sum(), [x, y])
-    np.testing.assert_array_equal(gx.data, [3.0, 3.0])
+    np.testing.assert_array_equal(gx.array, [3.0, 3.0])
     assert gy.item() == 3.0
     assert x.grad is None and y.grad is None
 
@@ -221,10 +221,10 @@ def test_grad_with_grad_outputs() -> None:
     x = leaf([1.0, 2.0, 3.0])
     weights = minigrad.tensor(np.array([1.0, 10.0, 100.0]))
     (g,) = minigrad.grad(x * x, x, grad_outputs=weights)
-    np.testing.assert_array_equal(g.data, [2.0, 40.0, 600.0])
+    np.testing.assert_array_equal(g.array, [2.0, 40.0, 600.0])
     a, b = x * 2, x.sum()
     (g,) = minigrad.grad([a, b], x, grad_outputs=[weights, minigrad.tensor(np.array(1.0))])
-    np.testing.assert_array_equal(g.data, [3.0, 21.0, 201.0])
+    np.testing.assert_array_equal(g.array, [3.0, 21.0, 201.0])
 
 
 def test_grad_allow_unused() -> None:
@@ -233,7 +233,7 @@ def test_grad_allow_unused() -> None:
     with pytest.raises(RuntimeError, match=r"input 1 .* was not used.*allow_unused=True"):
         minigrad.grad(y, [x, unused], retain_graph=True)
     gx, gu = minigrad.grad(y, [x, unused], allow_unused=True)
-    np.testing.assert_array_equal(gx.data, [2.0])
+    np.testing.assert_array_equal(gx.array, [2.0])
     assert gu is None
 
 
@@ -298,7 +298,7 @@ def test_second_backward_with_retain_graph_works() -> None:
     y = (x * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])
+    np.testing.assert_array_equal(x.grad.array, [4.0, 8.0])
     z = (x.exp() * 2).sum()
     minigrad.grad(z, x, retain_graph=True)
     minigrad.grad(z, x)
@@ -345,8 +345,8 @@ def test_each_leaf_owns_a_writable_grad():
     b = minigrad.tensor([1.0, 2.0], requires_grad=True)
     (a + b).sum().backward()
     assert a.grad is not b.grad
-    a.grad.data *= 0.5  # gradient clipping by hand must not touch b's gradient
-    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    a.grad.array *= 0.5  # gradient clipping by hand must not touch b's gradient
+    np.testing.assert_array_equal(b.grad.array, [1.0, 1.0])
 
 
 def test_grad_returns_one_gradient_per_input_even_when_repeated():

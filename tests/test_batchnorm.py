@@ -52,7 +52,7 @@ def assert_same_state(ours: nn.Module, theirs, atol: float = 1e-12) -> None:
     for key, value in ours.state_dict().items():
         expected = theirs_state[key].numpy()
         assert value.dtype == expected.dtype, key
-        np.testing.assert_allclose(value.data, expected, atol=atol, rtol=atol, err_msg=key)
+        np.testing.assert_allclose(value.array, expected, atol=atol, rtol=atol, err_msg=key)
 
 
 @needs_torch
@@ -67,7 +67,7 @@ def test_layer_matches_torch_over_five_steps_then_eval(config, variant, fused):
     if ours.affine:  # not the trivial gamma = 1, beta = 0
         r = np.random.default_rng(7)
         gamma, beta = 1 + 0.5 * r.standard_normal(3), r.standard_normal(3)
-        ours.weight.data[...], ours.bias.data[...] = gamma, beta
+        ours.weight.array[...], ours.bias.array[...] = gamma, beta
         with torch.no_grad():
             theirs.weight.copy_(torch.from_numpy(gamma))
             theirs.bias.copy_(torch.from_numpy(beta))
@@ -78,11 +78,11 @@ def test_layer_matches_torch_over_five_steps_then_eval(config, variant, fused):
         assert_same_state(ours, theirs)  # running_mean, running_var, num_batches_tracked
     if ours.track_running_stats:
         assert int(ours.num_batches_tracked.item()) == 5
-        assert not np.allclose(ours.running_mean.data, 0)
+        assert not np.allclose(ours.running_mean.array, 0)
     if variant == "momentum None":  # a cumulative average: the plain mean of the 5 batch means
         axes = channel_layout(Tensor(batch(shape, 0)))[0]
         means = [batch(shape, seed=s).mean(axis=axes) for s in range(5)]
-        np.testing.assert_allclose(ours.running_mean.data, np.mean(means, axis=0), rtol=1e-12)
+        np.testing.assert_allclose(ours.running_mean.array, np.mean(means, axis=0), rtol=1e-12)
     ours.eval()
     theirs.eval()
     for step in range(5, 7):
@@ -154,7 +154,7 @@ def first_and_second(values: dict[str, np.ndarray], direction: dict[str, np.ndar
     first = minigrad.grad((y * Tensor(values["dy"])).sum(), leaves, create_graph=True)
     along = sum((g * Tensor(direction[k])).sum() for k, g in zip(names, first))
     second = minigrad.grad(along, leaves, allow_unused=True)
-    return [g.data for g in first], [np.zeros(1) if h is None else h.data for h in second]
+    return [g.array for g in first], [np.zeros(1) if h is None else h.array for h in second]
 
 
 def bn_problem(shape: tuple[int, ...], seed: int = 0) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -230,7 +230,7 @@ def test_gradient_flows_through_the_batch_variance():
     (dx_partial,) = minigrad.grad(without_variance_path, x, Tensor(values["dy"]))
     x2 = Tensor(values["x"], requires_grad=True)
     (dx,) = minigrad.grad(F.batch_norm(x2, None, None, training=True), x2, Tensor(values["dy"]))
-    assert np.abs(dx.data - dx_partial.data).max() > 1e-2
+    assert np.abs(dx.array - dx_partial.array).max() > 1e-2
 
 
 # ----------------------------------------------------------------------------- errors
@@ -281,10 +281,10 @@ def test_functional_updates_running_stats_like_torch():
         F.batch_norm(Tensor(x), *ours_stats, training=True, momentum=0.25, fused=fused)
         torch.nn.functional.batch_norm(torch.tensor(x), *theirs_stats, training=True, momentum=0.25)
     for ours, theirs in zip(ours_stats, theirs_stats):
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-12)
     # running_var uses the unbiased variance: m = 5 * 4 values per channel
     unbiased = x.var(axis=(0, 2), ddof=1)
-    np.testing.assert_allclose(ours_stats[1].data, 0.75**2 + 0.25 * unbiased * (1 + 0.75), rtol=1e-12)
+    np.testing.assert_allclose(ours_stats[1].array, 0.75**2 + 0.25 * unbiased * (1 + 0.75), rtol=1e-12)
 
 
 @needs_torch
@@ -301,8 +301,8 @@ def test_reset_running_stats():
     layer = nn.BatchNorm1d(3)
     layer(minigrad.randn(4, 3) * 3 + 1)
     layer.reset_running_stats()
-    np.testing.assert_array_equal(layer.running_mean.data, 0)
-    np.testing.assert_array_equal(layer.running_var.data, 1)
+    np.testing.assert_array_equal(layer.running_mean.array, 0)
+    np.testing.assert_array_equal(layer.running_var.array, 1)
     assert int(layer.num_batches_tracked.item()) == 0
 
 

@@ -60,7 +60,7 @@ def test_round_trip_of_model_and_optimizer_state(tmp_path):
     for key, value in model.state_dict().items():
         assert isinstance(loaded["model"][key], Tensor)
         assert loaded["model"][key].dtype == value.dtype, key  # float32 weights, int64 num_batches_tracked
-        np.testing.assert_array_equal(loaded["model"][key].data, value.data, err_msg=key)
+        np.testing.assert_array_equal(loaded["model"][key].array, value.array, err_msg=key)
     assert loaded["model"]["1.num_batches_tracked"].dtype == np.int64
     assert loaded["model"]["1.num_batches_tracked"].shape == ()
     assert loaded["epoch"] == 3 and loaded["note"] == "after 3 steps"
@@ -84,7 +84,7 @@ def test_round_trip_of_model_and_optimizer_state(tmp_path):
         F.cross_entropy(m(x), target).backward()
         o.step()
     for (key, a), (_, b) in zip(model.state_dict().items(), model2.state_dict().items()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=key)
+        np.testing.assert_array_equal(a.array, b.array, err_msg=key)
 
 
 def test_save_refuses_what_it_cannot_store_without_pickle(tmp_path):
@@ -133,7 +133,7 @@ def test_crash_mid_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     monkeypatch.undo()
     loaded = minigrad.load(path)
     assert loaded["step"] == 1
-    np.testing.assert_array_equal(loaded["w"].data, np.ones(1000, dtype=np.float32))
+    np.testing.assert_array_equal(loaded["w"].array, np.ones(1000, dtype=np.float32))
 
 
 SAVER = textwrap.dedent(
@@ -178,8 +178,8 @@ def test_sigkill_mid_save_leaves_a_loadable_checkpoint(tmp_path):
         loaded = minigrad.load(path)
         step = loaded["step"]
         assert step >= completed[-1]
-        np.testing.assert_array_equal(loaded["weights"].data, np.full((4, 1_000_000), float(step)))
-        np.testing.assert_array_equal(loaded["bias"].data, np.full(10, step))
+        np.testing.assert_array_equal(loaded["weights"].array, np.full((4, 1_000_000), float(step)))
+        np.testing.assert_array_equal(loaded["bias"].array, np.full(10, step))
         for leftover in leftovers:  # SIGKILL gives no chance to clean up: a stale temp file stays
             leftover.unlink()
         if killed_mid_write and attempt >= 1:
@@ -282,18 +282,18 @@ def test_lenet_bn_moves_to_torch_with_the_same_outputs(tmp_path, fused):
         optimizer.zero_grad()
         F.cross_entropy(model(x), Tensor(rng.integers(0, 10, 8))).backward()
         optimizer.step()
-    assert not np.allclose(model[1].running_mean.data, 0)
+    assert not np.allclose(model[1].running_mean.array, 0)
     path = tmp_path / "lenet.npz"
     minigrad.save(model.state_dict(), path)
 
     theirs = torch_lenet_bn(torch)
-    theirs.load_state_dict({k: torch.from_numpy(v.data) for k, v in minigrad.load(path).items()})  # strict
+    theirs.load_state_dict({k: torch.from_numpy(v.array) for k, v in minigrad.load(path).items()})  # strict
     assert int(theirs[1].num_batches_tracked) == 3
     x = rng.standard_normal((5, 1, 28, 28)).astype(np.float32)
     model.eval()
     theirs.eval()
     with minigrad.no_grad(), torch.no_grad():
-        ours_out = model(Tensor(x)).data
+        ours_out = model(Tensor(x)).array
         theirs_out = theirs(torch.from_numpy(x)).numpy()
     assert ours_out.dtype == np.float32
     np.testing.assert_allclose(ours_out, theirs_out, atol=1e-4, rtol=1e-4)

@@ -38,7 +38,7 @@ class ConstantGradientSquare(ops.Primitive):
         return a * a
 
     def backward(self, grad: Tensor, out: Tensor) -> tuple[Tensor]:
-        return (grad * Tensor(2 * self.inputs[0].data),)
+        return (grad * Tensor(2 * self.inputs[0].array),)
 
 
 class DiagonalCumsum(ops.Primitive):
@@ -73,7 +73,7 @@ def test_accepts_a_single_tensor_instead_of_a_tuple() -> None:
 def test_inputs_are_unchanged_afterwards() -> None:
     x = leaf([0.5, 1.5])
     minigrad.gradcheck(lambda a: a.log(), (x,))
-    np.testing.assert_array_equal(x.data, [0.5, 1.5])
+    np.testing.assert_array_equal(x.array, [0.5, 1.5])
     assert x.grad is None
 
 
@@ -150,4 +150,4 @@ def test_gradcheck_works_on_any_memory_layout():
     assert minigrad.gradcheck(lambda t: (t * t).sum(), (fortran,))
     broadcast = minigrad.Tensor(np.broadcast_to(np.arange(3.0), (2, 3)), requires_grad=True)
     assert minigrad.gradcheck(lambda t: (t * t).sum(), (broadcast,))
-    assert not broadcast.data.flags.writeable  # the input is restored, untouched
+    assert not broadcast.array.flags.writeable  # the input is restored, untouched

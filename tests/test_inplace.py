@@ -18,7 +18,7 @@ def test_in_place_on_a_tensor_that_requires_grad_is_refused_while_grad_mode_is_o
     plain = minigrad.tensor([1.0, 2.0])
     with pytest.raises(RuntimeError, match=r"x \+= y on a tensor that requires grad"):
         plain += w  # the other operand is part of autograd
-    np.testing.assert_array_equal(w.data, [1.0, 2.0])  # nothing changed
+    np.testing.assert_array_equal(w.array, [1.0, 2.0])  # nothing changed
 
 
 def test_manual_sgd_under_no_grad_updates_the_model_itself():
@@ -39,13 +39,13 @@ def test_manual_sgd_under_no_grad_updates_the_model_itself():
 
 def test_operators_change_data_in_place():
     t = minigrad.tensor([2.0, 4.0])
-    data = t.data
+    data = t.array
     t += 1
     t *= 2
     t /= 3
     t -= minigrad.tensor([1.0, 1.0])
-    assert t.data is data
-    np.testing.assert_allclose(t.data, [1.0, 7.0 / 3.0])
+    assert t.array is data
+    np.testing.assert_allclose(t.array, [1.0, 7.0 / 3.0])
 
 
 def test_backward_refuses_a_graph_whose_saved_tensor_changed_in_place():
@@ -75,7 +75,7 @@ def test_a_detached_tensor_shares_the_version_of_its_source():
     y = (w * w).sum()
     alias = w.detach()
     alias += 1  # allowed: alias does not require grad; but it is w's memory
-    np.testing.assert_array_equal(w.data, [2.0, 3.0])
+    np.testing.assert_array_equal(w.array, [2.0, 3.0])
     with pytest.raises(RuntimeError, match="modified in place"):
         y.backward()
 

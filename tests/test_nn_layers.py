@@ -33,7 +33,7 @@ def compare_module(ours: nn.Module, theirs, x: np.ndarray, atol: float = 1e-10, 
     """Copy our weights into the torch module, then compare one step in float64."""
     ours.double()
     theirs.double()
-    theirs.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.array.copy()) for k, v in ours.state_dict().items()})
     compare_module_with_torch(ours, theirs, x.astype(np.float64), atol=atol, rtol=rtol)
 
 
@@ -159,7 +159,7 @@ def test_max_pool2d_ties_route_gradient_to_the_first_max(kernel, stride, padding
     F.max_pool2d(x, 2).sum().backward()
     expected = np.zeros((4, 4))
     expected[::2, ::2] = 1
-    np.testing.assert_array_equal(x.grad.data[0, 0], expected)
+    np.testing.assert_array_equal(x.grad.array[0, 0], expected)
 
 
 def test_pooling_bad_padding():
@@ -199,25 +199,25 @@ def test_dropout_train_zeroes_about_p_and_scales_the_rest():
     x = Tensor(np.full((200, 100), 2.0), requires_grad=True)
     layer = nn.Dropout(p)
     y = layer(x)
-    dropped = y.data == 0
+    dropped = y.array == 0
     assert abs(dropped.mean() - p) < 0.02  # 20000 draws: 0.02 is about 6 standard deviations
-    np.testing.assert_allclose(y.data[~dropped], 2.0 / (1 - p))
+    np.testing.assert_allclose(y.array[~dropped], 2.0 / (1 - p))
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.where(dropped, 0.0, 1 / (1 - p)))
-    assert abs(y.data.mean() - 2.0) < 0.05  # inverted dropout keeps the expectation
+    np.testing.assert_allclose(x.grad.array, np.where(dropped, 0.0, 1 / (1 - p)))
+    assert abs(y.array.mean() - 2.0) < 0.05  # inverted dropout keeps the expectation
 
 
 def test_dropout_is_seeded_and_eval_is_identity():
     x = minigrad.ones(10, 10)
     minigrad.manual_seed(7)
-    first = F.dropout(x, 0.5).data
+    first = F.dropout(x, 0.5).array
     minigrad.manual_seed(7)
-    np.testing.assert_array_equal(F.dropout(x, 0.5).data, first)
+    np.testing.assert_array_equal(F.dropout(x, 0.5).array, first)
     layer = nn.Dropout(0.5).eval()
-    np.testing.assert_array_equal(layer(x).data, x.data)
-    np.testing.assert_array_equal(F.dropout(x, 0.5, training=False).data, x.data)
-    np.testing.assert_array_equal(F.dropout(x, 1.0).data, np.zeros((10, 10)))
-    np.testing.assert_array_equal(F.dropout(x, 0.0).data, x.data)
+    np.testing.assert_array_equal(layer(x).array, x.array)
+    np.testing.assert_array_equal(F.dropout(x, 0.5, training=False).array, x.array)
+    np.testing.assert_array_equal(F.dropout(x, 1.0).array, np.zeros((10, 10)))
+    np.testing.assert_array_equal(F.dropout(x, 0.0).array, x.array)
     with pytest.raises(ValueError, match=r"between 0 and 1, but got 1\.5"):
         nn.Dropout(1.5)
     with pytest.raises(ValueError, match=r"between 0 and 1, but got -0\.1"):
@@ -423,11 +423,11 @@ def test_train_eval_propagate_to_every_module():
 def test_zero_grad():
     net = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 1))
     net(minigrad.randn(4, 3)).sum().backward()
-    assert all(p.grad is not None and np.abs(p.grad.data).sum() > 0 for p in net.parameters())
+    assert all(p.grad is not None and np.abs(p.grad.array).sum() > 0 for p in net.parameters())
     net.zero_grad(set_to_none=False)
     for p in net.parameters():
         assert p.grad.shape == p.shape and p.grad.dtype == p.dtype
-        np.testing.assert_array_equal(p.grad.data, 0)
+        np.testing.assert_array_equal(p.grad.array, 0)
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -466,8 +466,8 @@ def test_state_dict_keys_match_torch():
         assert v.dtype.name == str(t.dtype).removeprefix("torch."), k
     state = ours.state_dict()
     assert not state["0.weight"].requires_grad
-    state["0.weight"].data[...] = 5.0  # detached views share memory with the module
-    np.testing.assert_array_equal(ours[0].weight.data, 5.0)
+    state["0.weight"].array[...] = 5.0  # detached views share memory with the module
+    np.testing.assert_array_equal(ours[0].weight.array, 5.0)
 
 
 def test_load_state_dict_copies_in_place():
@@ -477,9 +477,9 @@ def test_load_state_dict_copies_in_place():
     assert target.load_state_dict(source.state_dict()) == ([], [])
     assert target[0].weight is weight
     for (k, a), (_, b) in zip(source.state_dict().items(), target.state_dict().items()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=k)
+        np.testing.assert_array_equal(a.array, b.array, err_msg=k)
     assert int(target[1].num_batches_tracked.item()) == 1
-    target.load_state_dict({k: v.data.copy() for k, v in small_net().state_dict().items()})  # numpy arrays work too
+    target.load_state_dict({k: v.array.copy() for k, v in small_net().state_dict().items()})  # numpy arrays work too
 
 
 def test_load_state_dict_strict_lists_every_problem_in_one_error():
@@ -502,12 +502,12 @@ def test_load_state_dict_non_strict_returns_the_incompatible_keys():
     state = dict(small_net().state_dict())
     del state["0.bias"]
     state["extra"] = minigrad.zeros(1)
-    bias_before = net[0].bias.data.copy()
+    bias_before = net[0].bias.array.copy()
     result = net.load_state_dict(state, strict=False)
     assert result.missing_keys == ["0.bias"]
     assert result.unexpected_keys == ["extra"]
-    np.testing.assert_array_equal(net[0].bias.data, bias_before)
-    np.testing.assert_array_equal(net[0].weight.data, state["0.weight"].data)
+    np.testing.assert_array_equal(net[0].bias.array, bias_before)
+    np.testing.assert_array_equal(net[0].weight.array, state["0.weight"].array)
     state["0.weight"] = minigrad.zeros(1)
     with pytest.raises(RuntimeError, match=r"size mismatch for 0\.weight"):  # shapes are checked even when not strict
         net.load_state_dict(state, strict=False)
@@ -553,7 +553,7 @@ def test_sequential_indexing_and_call():
     assert net[0] is a and net[-1] is b and len(net) == 2 and list(net) == [a, b]
     assert isinstance(net[:1], nn.Sequential) and list(net[:1]) == [a]
     x = minigrad.randn(4, 2)
-    np.testing.assert_array_equal(net(x).data, b(a(x)).data)
+    np.testing.assert_array_equal(net(x).array, b(a(x)).array)
 
 
 def test_module_assignment_registers_and_unregisters():
@@ -601,7 +601,7 @@ def test_default_init_is_pytorchs(layer, fan_in):
     module = layer()
     bound = 1 / math.sqrt(fan_in)
     for p in (module.weight, module.bias):
-        values = p.data
+        values = p.array
         assert values.dtype == np.float32
         assert np.abs(values).max() <= bound
         # Uniform on (-bound, bound): spread out, not all equal, close to the edges.
@@ -614,10 +614,10 @@ def test_default_init_is_pytorchs(layer, fan_in):
 
 def test_init_is_reproducible_with_manual_seed():
     minigrad.manual_seed(5)
-    a = nn.Linear(4, 4).weight.data.copy()
+    a = nn.Linear(4, 4).weight.array.copy()
     minigrad.manual_seed(5)
-    np.testing.assert_array_equal(nn.Linear(4, 4).weight.data, a)
-    assert not np.array_equal(nn.Linear(4, 4).weight.data, a)
+    np.testing.assert_array_equal(nn.Linear(4, 4).weight.array, a)
+    assert not np.array_equal(nn.Linear(4, 4).weight.array, a)
 
 
 @needs_torch
@@ -629,17 +629,17 @@ def test_init_functions():
 
     def spread(expected_std, expected_mean=0.0):
         assert w.dtype == np.float32
-        assert abs(w.data.std() - expected_std) < 0.03 * expected_std
-        assert abs(w.data.mean() - expected_mean) < 0.03 * expected_std
+        assert abs(w.array.std() - expected_std) < 0.03 * expected_std
+        assert abs(w.array.mean() - expected_mean) < 0.03 * expected_std
 
     assert init.uniform_(w, -2.0, 3.0) is w
-    assert w.data.min() >= -2.0 and w.data.max() <= 3.0
+    assert w.array.min() >= -2.0 and w.array.max() <= 3.0
     spread(5 / math.sqrt(12), 0.5)
     init.normal_(w, 0.0, 0.5)
     spread(0.5)
     bound = math.sqrt(2.0) * math.sqrt(3.0 / fan_in)
     init.kaiming_uniform_(w, nonlinearity="relu")
-    assert np.abs(w.data).max() <= bound
+    assert np.abs(w.array).max() <= bound
     spread(bound / math.sqrt(3))
     init.kaiming_uniform_(w, mode="fan_out", nonlinearity="relu")
     spread(math.sqrt(2.0) * math.sqrt(3.0 / fan_out) / math.sqrt(3))
@@ -647,16 +647,16 @@ def test_init_functions():
     spread(math.sqrt(2.0 / fan_in))
     init.xavier_uniform_(w, gain=2.0)
     bound = 2.0 * math.sqrt(6.0 / (fan_in + fan_out))
-    assert np.abs(w.data).max() <= bound
+    assert np.abs(w.array).max() <= bound
     spread(bound / math.sqrt(3))
     init.xavier_normal_(w)
     spread(math.sqrt(2.0 / (fan_in + fan_out)))
     init.constant_(w, 0.25)
-    np.testing.assert_array_equal(w.data, 0.25)
+    np.testing.assert_array_equal(w.array, 0.25)
     init.zeros_(w)
-    np.testing.assert_array_equal(w.data, 0)
+    np.testing.assert_array_equal(w.array, 0)
     init.ones_(w)
-    np.testing.assert_array_equal(w.data, 1)
+    np.testing.assert_array_equal(w.array, 1)
     for name in ("linear", "conv2d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"):
         assert init.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name))
     assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(torch.nn.init.calculate_gain("leaky_relu", 0.2))

@@ -145,9 +145,9 @@ def test_maximum_ties_split_the_gradient_evenly() -> None:
     a = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = minigrad.tensor([1.0, 0.0, 3.0], requires_grad=True)
     minigrad.maximum(a, b).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [0.5, 1.0, 0.5])
-    np.testing.assert_array_equal(b.grad.data, [0.5, 0.0, 0.5])
-    compare_with_torch(minigrad.maximum, lambda x, y: torch.maximum(x, y), a.data, b.data)
+    np.testing.assert_array_equal(a.grad.array, [0.5, 1.0, 0.5])
+    np.testing.assert_array_equal(b.grad.array, [0.5, 0.0, 0.5])
+    compare_with_torch(minigrad.maximum, lambda x, y: torch.maximum(x, y), a.array, b.array)
 
 
 UNARY = {
@@ -207,8 +207,8 @@ def test_where_condition_gets_no_gradient_and_unused_side_gets_zero() -> None:
     a = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = minigrad.tensor([4.0, 5.0, 6.0], requires_grad=True)
     minigrad.where(condition, a, b).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [1.0, 0.0, 1.0])
-    np.testing.assert_array_equal(b.grad.data, [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(a.grad.array, [1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(b.grad.array, [0.0, 1.0, 0.0])
     assert condition.grad is None
 
 
@@ -232,8 +232,8 @@ def test_comparisons_have_no_gradient(name: str, shapes: Any, seed: int) -> None
     out = compare(x, minigrad.tensor(b, requires_grad=True))
     assert out.dtype == minigrad.bool_
     assert not out.requires_grad
-    np.testing.assert_array_equal(out.data, compare(a, b))
-    np.testing.assert_array_equal(compare(x, 0.0).data, compare(a, 0.0))
+    np.testing.assert_array_equal(out.array, compare(a, b))
+    np.testing.assert_array_equal(compare(x, 0.0).array, compare(a, 0.0))
 
 
 @pytest.mark.parametrize("name", COMPARISONS)
@@ -248,7 +248,7 @@ def test_cast_gradient_comes_back_in_the_input_dtype() -> None:
     assert y.dtype == minigrad.float64 and y.grad_fn is not None
     (y * minigrad.tensor(np.array([1.0, 2.0, 3.0]))).sum().backward()
     assert x.grad.dtype == minigrad.float32
-    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(x.grad.array, [1.0, 2.0, 3.0])
 
 
 def test_cast_is_differentiable_to_second_order() -> None:
@@ -256,7 +256,7 @@ def test_cast_is_differentiable_to_second_order() -> None:
     (dx,) = minigrad.grad((x.double() ** 3).sum(), x, create_graph=True)  # 3x^2
     assert dx.dtype == minigrad.float32
     (ddx,) = minigrad.grad(dx.sum(), x)  # 6x
-    np.testing.assert_allclose(ddx.data, [9.0, -12.0])
+    np.testing.assert_allclose(ddx.array, [9.0, -12.0])
     check_gradients(lambda t: ops.Cast(np.float64)(t) ** 2, np.array([0.5, -1.5]))
 
 
@@ -343,13 +343,13 @@ def test_max_min_over_a_dim_return_values_and_indices(
 def test_max_gradient_goes_to_the_first_maximal_element() -> None:
     x = minigrad.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
     x.amax(dim=1).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(x.grad.array, [[0, 1, 0], [1, 0, 0]])
     x.grad = None
     x.max().backward()  # over all elements: the first 3 in C order
-    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(x.grad.array, [[0, 1, 0], [0, 0, 0]])
     x.grad = None
     x.max(dim=0).values.sum().backward()  # column 0 and 2 have one max; column 1: 3 vs 2
-    np.testing.assert_array_equal(x.grad.data, [[0, 1, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(x.grad.array, [[0, 1, 1], [1, 0, 0]])
 
 
 def test_max_over_several_axes_with_ties_picks_the_first_in_c_order() -> None:
@@ -358,7 +358,7 @@ def test_max_over_several_axes_with_ties_picks_the_first_in_c_order() -> None:
     expected = np.zeros((2, 2, 2))
     expected[0, 0, 1] = 1  # group j=0: 5 at [0,0,1] comes before [1,0,0] and [1,0,1]
     expected[0, 1, 0] = 1  # group j=1: the only 5
-    np.testing.assert_array_equal(x.grad.data, expected)
+    np.testing.assert_array_equal(x.grad.array, expected)
 
 
 @checks
@@ -393,8 +393,8 @@ def test_stable_for_huge_inputs(name: str) -> None:
     with np.errstate(over="raise", divide="raise", invalid="raise"):  # exp may underflow to 0, harmlessly
         out = fn(x)
         out.sum().backward()
-    assert np.isfinite(out.data).all() and np.isfinite(x.grad.data).all()
-    compare_with_torch(fn, fn, x.data)
+    assert np.isfinite(out.array).all() and np.isfinite(x.grad.array).all()
+    compare_with_torch(fn, fn, x.array)
 
 
 # ----------------------------------------------------------------------------- movement
@@ -509,10 +509,10 @@ def test_getitem_integer_arrays(check: str, shape: tuple[int, ...], index_shapes
 def test_getitem_repeated_indices_accumulate_their_gradients() -> None:
     x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[[0, 0, 2, 0]].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.array, [3.0, 0.0, 1.0])
     y = minigrad.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     (y[minigrad.tensor([1, 1]), minigrad.tensor([2, 2])] * minigrad.tensor([10.0, 1.0])).sum().backward()
-    np.testing.assert_array_equal(y.grad.data, [[0, 0, 0], [0, 0, 11]])
+    np.testing.assert_array_equal(y.grad.array, [[0, 0, 0], [0, 0, 11]])
 
 
 @checks
@@ -559,7 +559,7 @@ def test_cat_sends_no_gradient_to_constants() -> None:
     a = minigrad.tensor([1.0, 2.0], requires_grad=True)
     b = minigrad.tensor([3.0])
     (minigrad.cat([b, a, b]) * minigrad.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [2.0, 3.0])
+    np.testing.assert_array_equal(a.grad.array, [2.0, 3.0])
     assert b.grad is None
 
 
@@ -602,7 +602,7 @@ def test_matmul_shapes_follow_numpy(a_shape: Any, b_shape: Any, out_shape: Any) 
     a, b = normal(a_shape, 0), normal(b_shape, 1)
     out = minigrad.tensor(a) @ minigrad.tensor(b)
     assert out.shape == out_shape == np.matmul(a, b).shape
-    np.testing.assert_allclose(out.data, np.matmul(a, b))
+    np.testing.assert_allclose(out.array, np.matmul(a, b))
     check_gradients(lambda x, y: x.matmul(y), a, b)
 
 

@@ -58,7 +58,7 @@ def run_ours(optimizer, params, steps: int) -> list[dict[str, np.ndarray]]:
         optimizer.zero_grad()
         our_loss(params).backward()
         optimizer.step()
-        trajectory.append({k: p.data.copy() for k, p in params.items()})
+        trajectory.append({k: p.array.copy() for k, p in params.items()})
     return trajectory
 
 
@@ -145,7 +145,7 @@ def test_zero_grad():
         if key == "spare":
             assert p.grad is None  # never had one: stays None
         else:
-            np.testing.assert_array_equal(p.grad.data, np.zeros(SHAPES[key]))
+            np.testing.assert_array_equal(p.grad.array, np.zeros(SHAPES[key]))
     optimizer.zero_grad()
     assert all(p.grad is None for p in params.values())
 
@@ -166,7 +166,7 @@ def test_state_dict_round_trip_continues_the_same_trajectory(name, kwargs):
     optimizer = getattr(optim, name)(first.values(), **kwargs)
     run_ours(optimizer, first, 5)
     state = optimizer.state_dict()
-    after_five = {k: p.data.copy() for k, p in first.items()}
+    after_five = {k: p.array.copy() for k, p in first.items()}
     snapshot = {i: {k: np.array(getattr(v, "data", v)) for k, v in s.items()} for i, s in state["state"].items()}
     run_ours(optimizer, first, 1)  # stepping on must not change a state_dict taken before
     for index, values in state["state"].items():
@@ -205,7 +205,7 @@ def test_state_dict_format_is_torchs():
     for index in state["state"]:
         for key in ("exp_avg", "exp_avg_sq"):
             expected = torch_state["state"][index][key].numpy()
-            np.testing.assert_allclose(state["state"][index][key].data, expected, rtol=1e-10, atol=1e-14)
+            np.testing.assert_allclose(state["state"][index][key].array, expected, rtol=1e-10, atol=1e-14)
 
 
 def test_load_state_dict_errors():
@@ -250,8 +250,8 @@ def test_frozen_parameters_are_accepted_and_left_alone():
     optimizer = optim.SGD([frozen, trained], lr=0.1)
     (trained * 3).sum().backward()
     optimizer.step()
-    np.testing.assert_array_equal(frozen.data, [1.0, 1.0])
-    np.testing.assert_allclose(trained.data, [0.7, 0.7])
+    np.testing.assert_array_equal(frozen.array, [1.0, 1.0])
+    np.testing.assert_allclose(trained.array, [0.7, 0.7])
 
 
 # ----------------------------------------------------------------------------- schedules

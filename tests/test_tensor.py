@@ -16,7 +16,7 @@ from minigrad import Tensor, nn
 
 def test_attributes() -> None:
     x = minigrad.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    assert isinstance(x.data, np.ndarray)
+    assert isinstance(x.array, np.ndarray)
     assert x.shape == (2, 3) and x.ndim == 2 and x.dtype == minigrad.float32
     assert x.grad is None and not x.requires_grad
     assert x.is_leaf and x.grad_fn is None
@@ -37,7 +37,7 @@ def test_size_and_numel() -> None:
 def test_numpy_shares_memory_and_refuses_tensors_that_require_grad() -> None:
     x = minigrad.tensor([1.0, 2.0])
     x.numpy()[0] = 7.0
-    assert x.data[0] == 7.0
+    assert x.array[0] == 7.0
     x.requires_grad_()
     with pytest.raises(RuntimeError, match=r"detach\(\)\.numpy\(\)"):
         x.numpy()
@@ -61,7 +61,7 @@ def test_detach_shares_data_and_leaves_the_graph() -> None:
     y = (x * 2).detach()
     assert not y.requires_grad and y.is_leaf
     d = x.detach()
-    assert d.data is x.data
+    assert d.array is x.array
 
 
 def test_requires_grad_() -> None:
@@ -81,7 +81,7 @@ def test_double_and_float() -> None:
     x = minigrad.tensor([1.5, 2.5])
     assert x.double().dtype == minigrad.float64
     assert x.double().float().dtype == minigrad.float32
-    np.testing.assert_array_equal(x.double().data, [1.5, 2.5])
+    np.testing.assert_array_equal(x.double().array, [1.5, 2.5])
     assert x.float() is x  # already float32: no copy, no op
 
 
@@ -100,7 +100,7 @@ def test_len_and_iteration() -> None:
     assert len(x) == 3
     rows = list(x)
     assert len(rows) == 3 and all(isinstance(r, Tensor) for r in rows)
-    np.testing.assert_array_equal(rows[1].data, [3.0, 4.0])
+    np.testing.assert_array_equal(rows[1].array, [3.0, 4.0])
     assert x.tolist() == [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
     with pytest.raises(TypeError, match="0-d"):
         len(minigrad.tensor(1.0))
@@ -113,7 +113,7 @@ def test_tensor_copies_its_data() -> None:
     source = np.array([1.0, 2.0])
     x = minigrad.tensor(source)
     source[0] = 9.0
-    np.testing.assert_array_equal(x.data, [1.0, 2.0])
+    np.testing.assert_array_equal(x.array, [1.0, 2.0])
     assert minigrad.tensor([1.0], requires_grad=True).requires_grad
     assert minigrad.tensor([1, 2], dtype=minigrad.float64).dtype == minigrad.float64
 
@@ -123,7 +123,7 @@ def test_zeros_and_ones(factory: object) -> None:
     value = 0.0 if factory is minigrad.zeros else 1.0
     for x in (factory(2, 3), factory((2, 3)), factory([2, 3])):
         assert x.shape == (2, 3) and x.dtype == minigrad.float32
-        assert (x.data == value).all()
+        assert (x.array == value).all()
     assert factory(2, dtype=minigrad.int64).dtype == minigrad.int64
     assert factory(2, requires_grad=True).requires_grad
     assert factory().shape == ()
@@ -131,7 +131,7 @@ def test_zeros_and_ones(factory: object) -> None:
 
 def test_full() -> None:
     x = minigrad.full((2, 3), 7.5)
-    assert x.shape == (2, 3) and x.dtype == minigrad.float32 and (x.data == 7.5).all()
+    assert x.shape == (2, 3) and x.dtype == minigrad.float32 and (x.array == 7.5).all()
     assert minigrad.full((2,), 7).dtype == minigrad.int64  # the dtype follows the value
     assert minigrad.full((2,), True).dtype == minigrad.bool_
     assert minigrad.full((2,), 1, dtype=minigrad.float64).dtype == minigrad.float64
@@ -148,29 +148,29 @@ def test_arange() -> None:
 def test_randn_and_rand() -> None:
     x = minigrad.randn(200, 50)
     assert x.shape == (200, 50) and x.dtype == minigrad.float32
-    assert abs(x.data.mean()) < 0.05 and abs(x.data.std() - 1) < 0.05
+    assert abs(x.array.mean()) < 0.05 and abs(x.array.std() - 1) < 0.05
     u = minigrad.rand((200, 50), dtype=minigrad.float64)
-    assert u.dtype == minigrad.float64 and u.data.min() >= 0 and u.data.max() < 1
-    assert abs(u.data.mean() - 0.5) < 0.05
+    assert u.dtype == minigrad.float64 and u.array.min() >= 0 and u.array.max() < 1
+    assert abs(u.array.mean() - 0.5) < 0.05
     assert minigrad.randn(3, requires_grad=True).requires_grad
 
 
 def test_manual_seed_makes_random_numbers_reproducible() -> None:
     minigrad.manual_seed(123)
-    first = (minigrad.randn(4).data, minigrad.rand(4).data)
+    first = (minigrad.randn(4).array, minigrad.rand(4).array)
     minigrad.manual_seed(123)
-    second = (minigrad.randn(4).data, minigrad.rand(4).data)
+    second = (minigrad.randn(4).array, minigrad.rand(4).array)
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])
     minigrad.manual_seed(124)
-    assert not np.array_equal(minigrad.randn(4).data, first[0])
+    assert not np.array_equal(minigrad.randn(4).array, first[0])
 
 
 def test_zeros_like_and_ones_like() -> None:
     x = minigrad.tensor(np.arange(6.0).reshape(2, 3))  # float64
     z, o = minigrad.zeros_like(x), minigrad.ones_like(x)
     assert z.shape == o.shape == (2, 3) and z.dtype == o.dtype == minigrad.float64
-    assert (z.data == 0).all() and (o.data == 1).all()
+    assert (z.array == 0).all() and (o.array == 1).all()
     assert minigrad.zeros_like(x, dtype=minigrad.int64).dtype == minigrad.int64
     assert minigrad.ones_like(x, requires_grad=True).requires_grad
 
@@ -228,7 +228,7 @@ def test_integer_tensors() -> None:
     assert (i + 1).dtype == minigrad.int64 and (i * i).dtype == minigrad.int64
     assert (i * 0.5).dtype == minigrad.float32  # an int tensor times a float is float32
     assert (i / minigrad.tensor([2, 2])).dtype == minigrad.float32  # true division
-    np.testing.assert_array_equal((i / 2).data, [0.5, 1.0])
+    np.testing.assert_array_equal((i / 2).array, [0.5, 1.0])
     assert (minigrad.tensor(np.array([1], dtype=np.int32)) + i).dtype == minigrad.int64
     with pytest.raises(RuntimeError, match="only floating point"):
         i.requires_grad_()
@@ -240,14 +240,14 @@ def test_integer_tensors() -> None:
 def test_reductions_accept_numpy_axis_and_keepdims() -> None:
     data = np.arange(24.0).reshape(2, 3, 4)
     x = minigrad.tensor(data)
-    np.testing.assert_array_equal(x.sum(dim=1, keepdim=True).data, data.sum(axis=1, keepdims=True))
-    np.testing.assert_array_equal(x.sum(axis=(0, 2), keepdims=True).data, data.sum(axis=(0, 2), keepdims=True))
-    np.testing.assert_array_equal(x.sum(axis=-1).data, data.sum(axis=-1))
-    np.testing.assert_allclose(x.mean(axis=0, keepdims=True).data, data.mean(axis=0, keepdims=True))
-    np.testing.assert_allclose(x.var(axis=2, keepdims=True).data, data.var(axis=2, ddof=1, keepdims=True))
-    np.testing.assert_allclose(x.var(dim=2, correction=0).data, data.var(axis=2))
-    np.testing.assert_array_equal(x.max(axis=1).values.data, data.max(axis=1))
-    np.testing.assert_array_equal(x.min(axis=1).indices.data, data.argmin(axis=1))
+    np.testing.assert_array_equal(x.sum(dim=1, keepdim=True).array, data.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(x.sum(axis=(0, 2), keepdims=True).array, data.sum(axis=(0, 2), keepdims=True))
+    np.testing.assert_array_equal(x.sum(axis=-1).array, data.sum(axis=-1))
+    np.testing.assert_allclose(x.mean(axis=0, keepdims=True).array, data.mean(axis=0, keepdims=True))
+    np.testing.assert_allclose(x.var(axis=2, keepdims=True).array, data.var(axis=2, ddof=1, keepdims=True))
+    np.testing.assert_allclose(x.var(dim=2, correction=0).array, data.var(axis=2))
+    np.testing.assert_array_equal(x.max(axis=1).values.array, data.max(axis=1))
+    np.testing.assert_array_equal(x.min(axis=1).indices.array, data.argmin(axis=1))
     assert x.sum().shape == () and x.sum().item() == data.sum()
 
 
@@ -256,9 +256,9 @@ def test_movement_methods() -> None:
     x = minigrad.tensor(data)
     assert x.reshape(6, 4).shape == x.reshape((6, 4)).shape == x.view(-1, 4).shape == (6, 4)
     assert x.permute(2, 0, 1).shape == x.permute((2, 0, 1)).shape == (4, 2, 3)
-    np.testing.assert_array_equal(x.transpose(0, 2).data, data.transpose(2, 1, 0))
-    np.testing.assert_array_equal(x.T.data, data.T)
-    np.testing.assert_array_equal(x.mT.data, data.swapaxes(-1, -2))
+    np.testing.assert_array_equal(x.transpose(0, 2).array, data.transpose(2, 1, 0))
+    np.testing.assert_array_equal(x.T.array, data.T)
+    np.testing.assert_array_equal(x.mT.array, data.swapaxes(-1, -2))
     assert x.unsqueeze(1).shape == (2, 1, 3, 4) and x.unsqueeze(-1).shape == (2, 3, 4, 1)
     assert x.unsqueeze(0).squeeze(0).shape == (2, 3, 4) and x.squeeze(0).shape == (2, 3, 4)
     assert x.flatten().shape == (24,) and x.flatten(1).shape == (2, 12) and x.flatten(0, 1).shape == (6, 4)
@@ -279,9 +279,9 @@ BINARY = [operator.add, operator.sub, operator.mul, operator.truediv, operator.p
 def test_operators_with_numbers_on_either_side(op: object) -> None:
     data = np.array([0.5, 1.0, 2.0])
     x = minigrad.tensor(data)
-    np.testing.assert_allclose(op(x, 1.5).data, op(data, 1.5).astype(np.float32))
-    np.testing.assert_allclose(op(1.5, x).data, op(1.5, data).astype(np.float32))
-    np.testing.assert_allclose(op(x, x).data, op(data, data))
+    np.testing.assert_allclose(op(x, 1.5).array, op(data, 1.5).astype(np.float32))
+    np.testing.assert_allclose(op(1.5, x).array, op(1.5, data).astype(np.float32))
+    np.testing.assert_allclose(op(x, x).array, op(data, data))
 
 
 @pytest.mark.parametrize("op", [*BINARY, operator.matmul])
@@ -292,18 +292,18 @@ def test_numpy_array_on_the_left(op: object) -> None:
     x = minigrad.tensor(right, requires_grad=True)
     out = op(left, x)
     assert isinstance(out, Tensor)
-    np.testing.assert_allclose(out.data, op(left, right))
+    np.testing.assert_allclose(out.array, op(left, right))
     out.sum().backward()
     assert x.grad.shape == (2, 2)
 
 
 def test_neg_and_matmul_operators() -> None:
     a = minigrad.tensor(np.array([[1.0, 2.0], [3.0, 4.0]]))
-    np.testing.assert_array_equal((-a).data, -a.data)
-    np.testing.assert_array_equal((a @ a).data, a.data @ a.data)
-    np.testing.assert_array_equal(a.matmul(a).data, a.data @ a.data)
-    np.testing.assert_array_equal((a @ [1.0, 1.0]).data, [3.0, 7.0])
-    np.testing.assert_array_equal(([1.0, 1.0] @ a).data, [4.0, 6.0])
+    np.testing.assert_array_equal((-a).array, -a.array)
+    np.testing.assert_array_equal((a @ a).array, a.array @ a.array)
+    np.testing.assert_array_equal(a.matmul(a).array, a.array @ a.array)
+    np.testing.assert_array_equal((a @ [1.0, 1.0]).array, [3.0, 7.0])
+    np.testing.assert_array_equal(([1.0, 1.0] @ a).array, [4.0, 6.0])
 
 
 @pytest.mark.parametrize("op", [operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne])
@@ -312,9 +312,9 @@ def test_comparison_operators(op: object) -> None:
     x = minigrad.tensor(data, requires_grad=True)
     for other in (2.0, minigrad.tensor(np.array([3.0, 2.0, 1.0])), np.array([3.0, 2.0, 1.0])):
         out = op(x, other)
-        expected = op(data, other.data if isinstance(other, Tensor) else other)
+        expected = op(data, other.array if isinstance(other, Tensor) else other)
         assert isinstance(out, Tensor) and out.dtype == minigrad.bool_ and not out.requires_grad
-        np.testing.assert_array_equal(out.data, expected)
+        np.testing.assert_array_equal(out.array, expected)
 
 
 def test_boolean_operators() -> None:
@@ -341,10 +341,10 @@ def test_indexing() -> None:
         (slice(None), [2, 0]),
         data > 10,
     ]:
-        np.testing.assert_array_equal(x[index].data, data[index])
-    np.testing.assert_array_equal(x[minigrad.tensor([1, 0])].data, data[[1, 0]])
-    np.testing.assert_array_equal(x[x > 10].data, data[data > 10])
-    np.testing.assert_array_equal(x[minigrad.tensor([0, 1]), minigrad.tensor([2, 0])].data, data[[0, 1], [2, 0]])
+        np.testing.assert_array_equal(x[index].array, data[index])
+    np.testing.assert_array_equal(x[minigrad.tensor([1, 0])].array, data[[1, 0]])
+    np.testing.assert_array_equal(x[x > 10].array, data[data > 10])
+    np.testing.assert_array_equal(x[minigrad.tensor([0, 1]), minigrad.tensor([2, 0])].array, data[[0, 1], [2, 0]])
 
 
 def test_shape_errors_are_both_value_and_runtime_errors():
@@ -389,3 +389,17 @@ def test_to_cpu_is_a_no_op_and_other_devices_are_refused():
     with pytest.raises(RuntimeError, match="CPU only"):
         model.to("cuda")
     assert model.to(minigrad.float64).weight.dtype == minigrad.float64
+
+
+def test_data_is_a_detached_tensor_sharing_memory_and_array_is_the_numpy_array():
+    w = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    assert isinstance(w.array, np.ndarray) and isinstance(w.data, Tensor)
+    assert not w.data.requires_grad and w.data.array is w.array
+    w.data -= 0.5 * w.grad  # the old PyTorch idiom: an update outside the graph, in grad mode
+    np.testing.assert_array_equal(w.array, [0.0, 0.0])
+    w.data = minigrad.tensor([3.0, 4.0])
+    assert w.tolist() == [3.0, 4.0] and w.requires_grad
+    np.testing.assert_array_equal(np.asarray(w.detach()), [3.0, 4.0])  # numpy reads tensors via __array__
+    with pytest.raises(RuntimeError, match="requires grad"):
+        np.asarray(w)

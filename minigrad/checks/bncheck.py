@@ -75,7 +75,7 @@ def graph_cost(output: Tensor) -> tuple[int, int]:
         if op is None or not op.inputs:
             continue
         nodes += 1
-        saved = [t.data for t in op.inputs]
+        saved = [t.array for t in op.inputs]
         saved += [getattr(op, s) for s in getattr(op, "__slots__", ()) if isinstance(getattr(op, s, None), np.ndarray)]
         for array in saved:
             while isinstance(array.base, np.ndarray):
@@ -117,7 +117,7 @@ def autodiff_gradients(values: dict[str, np.ndarray], training: bool, fused: boo
     """dx, d(gamma), d(beta) of sum(y * dy) by one backward pass, through route (a) or (b)."""
     leaves = _leaves(values)
     gradients = grad(_forward(values, training, fused, leaves), list(leaves.values()), Tensor(values["dy"]))
-    return {k: g.data for k, g in zip(leaves, gradients)}
+    return {k: g.array for k, g in zip(leaves, gradients)}
 
 
 def finite_difference_gradients(values: dict[str, np.ndarray], training: bool, eps: float = 1e-6):
@@ -126,7 +126,7 @@ def finite_difference_gradients(values: dict[str, np.ndarray], training: bool, e
 
     def loss() -> list[np.ndarray]:
         leaves = {k: Tensor(base[k]) for k in ("x", "weight", "bias")}
-        return [np.asarray(np.sum(_forward(base, training, False, leaves).data * base["dy"]))]
+        return [np.asarray(np.sum(_forward(base, training, False, leaves).array * base["dy"]))]
 
     return {k: central_differences(loss, base[k], eps)[0].reshape(base[k].shape) for k in ("x", "weight", "bias")}
 
@@ -156,7 +156,7 @@ def hessian_vector_product(values, direction, training: bool, fused: bool) -> di
     first = grad((y * Tensor(values["dy"])).sum(), list(leaves.values()), create_graph=True)
     along_v = sum((g * Tensor(direction[k])).sum() for k, g in zip(leaves, first))
     second = grad(along_v, list(leaves.values()), allow_unused=True)
-    return {k: np.zeros_like(values[k]) if h is None else h.data for k, h in zip(leaves, second)}
+    return {k: np.zeros_like(values[k]) if h is None else h.array for k, h in zip(leaves, second)}
 
 
 def finite_difference_hvp(values, direction, training: bool, eps: float = 1e-6) -> dict[str, np.ndarray]:
@@ -204,7 +204,7 @@ def dx_paths(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     x_direct, x_mean, x_var = copies
     x_hat = normalize(x_direct, 1e-5, x_for_mean=x_mean, x_for_var=x_var).x_hat
     y = scale_and_shift(x_hat, Tensor(values["weight"]), Tensor(values["bias"]))
-    return {name: g.data for name, g in zip(names, grad(y, copies, Tensor(values["dy"])))}
+    return {name: g.array for name, g in zip(names, grad(y, copies, Tensor(values["dy"])))}
 
 
 def closed_form_paths(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -36,12 +36,12 @@ def _differentiable_outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> li
 def _numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], index: int, eps: float) -> list[np.ndarray]:
     """d(outputs)/d(inputs[index]) by central differences, one (out.size, in.size) block per output."""
     tensor = inputs[index]
-    original = tensor.data
-    tensor.data = np.array(original, order="C")  # a writable C-ordered copy, nudged in place
+    original = tensor.array
+    tensor.array = np.array(original, order="C")  # a writable C-ordered copy, nudged in place
     try:
-        return central_differences(lambda: [o.data for o in _differentiable_outputs(fn, inputs)], tensor.data, eps)
+        return central_differences(lambda: [o.array for o in _differentiable_outputs(fn, inputs)], tensor.array, eps)
     finally:
-        tensor.data = original
+        tensor.array = original
 
 
 def _analytical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], index: int) -> list[np.ndarray]:
@@ -50,14 +50,14 @@ def _analytical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], index: i
     target = inputs[index]
     blocks = []
     for out in outputs:
-        block = np.zeros((out.data.size, target.data.size))
+        block = np.zeros((out.array.size, target.array.size))
         if out.requires_grad:
-            for row in range(out.data.size):
-                seed = np.zeros(out.data.size, dtype=out.dtype)
+            for row in range(out.array.size):
+                seed = np.zeros(out.array.size, dtype=out.dtype)
                 seed[row] = 1
                 (g,) = grad(out, target, Tensor(seed.reshape(out.shape)), retain_graph=True, allow_unused=True)
                 if g is not None:
-                    block[row] = g.data.astype(float64).ravel()
+                    block[row] = g.array.astype(float64).ravel()
         blocks.append(block)
     return blocks
 

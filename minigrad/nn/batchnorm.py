@@ -161,7 +161,7 @@ def batch_norm(
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
         if fused:
-            return _fused(input, weight, bias, eps, (running_mean.data, running_var.data))
+            return _fused(input, weight, bias, eps, (running_mean.array, running_var.array))
         return scale_and_shift(normalize(input, eps, (running_mean, running_var)).x_hat, weight, bias)
     if m <= 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
@@ -171,12 +171,12 @@ def batch_norm(
         batch_mean, batch_var = op.mean, op.var
     else:
         y, mean, var = batch_norm_derived(input, weight, bias, eps)
-        batch_mean, batch_var = mean.data, var.data
+        batch_mean, batch_var = mean.array, var.array
     if running_mean is not None and running_var is not None:
         with no_grad():  # running stats are state, not part of the graph
             unbiased_var = batch_var.reshape(channels) * (m / (m - 1))
-            running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * batch_mean.reshape(channels)
-            running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased_var
+            running_mean.array[...] = (1 - momentum) * running_mean.array + momentum * batch_mean.reshape(channels)
+            running_var.array[...] = (1 - momentum) * running_var.array + momentum * unbiased_var
             mark_changed_in_place(running_mean)
             mark_changed_in_place(running_var)
     return y

@@ -230,11 +230,11 @@ def _class_last(input: Tensor, target: Tensor, name: str) -> tuple[Tensor, np.nd
     if target.dtype.kind not in "iu":
         raise TypeError(f"{name}: expected integer class targets (int64), got dtype {target.dtype}")
     if input.ndim == 1:
-        input, classes = input.unsqueeze(0), target.data.reshape(1)
+        input, classes = input.unsqueeze(0), target.array.reshape(1)
         expected: tuple[int, ...] = ()
     else:
         expected = (input.shape[0], *input.shape[2:])
-        classes = target.data
+        classes = target.array
     if input.ndim < 2 or classes.shape != (expected or (1,)):
         raise ShapeError(f"{name}: input of shape {input.shape} needs targets of shape {expected}, got {target.shape}")
     rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, input.shape[1]) if input.ndim > 2 else input

@@ -42,7 +42,7 @@ _calculate_fan_in_and_fan_out = fan_in_and_fan_out  # PyTorch's (private) name, 
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values.astype(tensor.dtype)
+    tensor.array[...] = values.astype(tensor.dtype)
     return tensor
 
 

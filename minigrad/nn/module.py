@@ -24,7 +24,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad)
+        super().__init__(data.array if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -165,7 +165,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad = Tensor(np.zeros_like(p.grad.data))
+                p.grad = Tensor(np.zeros_like(p.grad.array))
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
@@ -180,9 +180,9 @@ class Module:
         dtype = np.dtype(dtype)
         for t in list(self.parameters()) + list(self.buffers()):
             if t.dtype.kind == "f":
-                t.data = t.data.astype(dtype)
+                t.array = t.array.astype(dtype)
                 if t.grad is not None:
-                    t.grad = Tensor(t.grad.data.astype(dtype))
+                    t.grad = Tensor(t.grad.array.astype(dtype))
         return self
 
     def double(self) -> Module:
@@ -217,7 +217,7 @@ class Module:
         wrong_shapes = []
         for key, target in own.items():
             if key in state_dict:
-                value = np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor) else state_dict[key])
+                value = np.asarray(state_dict[key].array if isinstance(state_dict[key], Tensor) else state_dict[key])
                 if value.shape != target.shape:
                     wrong_shapes.append(f"{key}: checkpoint has shape {value.shape}, the model has {target.shape}")
         problems = []
@@ -231,7 +231,7 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 value = state_dict[key]
-                target.data[...] = value.data if isinstance(value, Tensor) else value  # shares memory
+                target.array[...] = value.array if isinstance(value, Tensor) else value  # shares memory
                 mark_changed_in_place(target)  # graphs that saved it are stale now
         return IncompatibleKeys(missing, unexpected)
 

@@ -49,14 +49,14 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad = Tensor(np.zeros_like(p.grad.data))
+                    p.grad = Tensor(np.zeros_like(p.grad.array))
 
     def _params_with_grad(self, group: dict[str, Any]) -> Iterable[tuple[Tensor, np.ndarray, dict[str, Any]]]:
         """(param, gradient array, state) for every param of the group that has a gradient.
         Each param's version is bumped: it is updated in place, so a graph that saved it is stale."""
         for p in group["params"]:
             if p.grad is not None:
-                yield p, p.grad.data, self.state.setdefault(p, {})
+                yield p, p.grad.array, self.state.setdefault(p, {})
                 mark_changed_in_place(p)
 
     def step(self) -> None:
@@ -121,7 +121,7 @@ def _from_saved(value: Any) -> Any:
 def _state_value(value: Any, param: Tensor) -> Any:
     """Arrays (momentum, moments) come back as arrays of the param's dtype; numbers stay numbers."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if isinstance(value, np.ndarray) and value.ndim > 0:
         if value.shape != param.shape:
             raise ValueError(f"optimizer state of shape {value.shape} does not match its parameter {param.shape}")
@@ -159,7 +159,7 @@ class SGD(Optimizer):
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             for p, grad, state in self._params_with_grad(group):
                 if group["weight_decay"]:
-                    grad = grad + group["weight_decay"] * p.data
+                    grad = grad + group["weight_decay"] * p.array
                 if momentum:
                     buffer = state.get("momentum_buffer")
                     if buffer is None:
@@ -168,7 +168,7 @@ class SGD(Optimizer):
                         buffer *= momentum
                         buffer += (1 - dampening) * grad
                     grad = grad + momentum * buffer if group["nesterov"] else buffer
-                p.data -= lr * grad
+                p.array -= lr * grad
 
 
 class Adam(Optimizer):
@@ -204,15 +204,15 @@ class Adam(Optimizer):
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             for p, grad, state in self._params_with_grad(group):
                 if not state:
-                    state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+                    state.update(step=0, exp_avg=np.zeros_like(p.array), exp_avg_sq=np.zeros_like(p.array))
                     if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                        state["max_exp_avg_sq"] = np.zeros_like(p.array)
                 state["step"] += 1
                 if group["weight_decay"]:
                     if self.decoupled_weight_decay:
-                        p.data *= 1 - lr * group["weight_decay"]  # AdamW: decay the weights directly
+                        p.array *= 1 - lr * group["weight_decay"]  # AdamW: decay the weights directly
                     else:
-                        grad = grad + group["weight_decay"] * p.data  # Adam: L2 penalty in the gradient
+                        grad = grad + group["weight_decay"] * p.array  # Adam: L2 penalty in the gradient
                 m, v = state["exp_avg"], state["exp_avg_sq"]
                 m += (1 - beta1) * (grad - m)
                 v *= beta2
@@ -224,7 +224,7 @@ class Adam(Optimizer):
                 bias_correction1 = 1 - beta1**step
                 bias_correction2_sqrt = math.sqrt(1 - beta2**step)
                 denominator = np.sqrt(v) / bias_correction2_sqrt + eps
-                p.data -= (lr / bias_correction1) * m / denominator
+                p.array -= (lr / bias_correction1) * m / denominator
 
 
 class AdamW(Adam):
