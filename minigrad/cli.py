@@ -73,21 +73,12 @@ def class_count(dataset: data.Dataset) -> int:
     return int(labels.max()) + 1
 
 
-class Subset(data.Dataset):
-    """The first ``count`` samples of an array-backed dataset (--train-size, --test-size)."""
-
-    def __init__(self, dataset: Any, count: int) -> None:
-        self.dataset, self.count = dataset, min(count, len(dataset))
-        self.transform = getattr(dataset, "transform", None)
-
-    def __len__(self) -> int:
-        return self.count
-
-    def __getitem__(self, index: int) -> Any:
-        return self.dataset[index]
-
-    def __getitems__(self, indices: np.ndarray) -> Any:
-        return self.dataset.__getitems__(indices)
+def first(dataset: data.Dataset, count: int) -> data.Dataset:
+    """The first ``count`` samples (--train-size, --test-size), as the same kind of dataset."""
+    if isinstance(dataset, data.TensorDataset):
+        return data.TensorDataset(*(a[:count] for a in dataset.arrays))
+    assert isinstance(dataset, data.ImageDataset)
+    return data.ImageDataset(dataset.data[:count], dataset.targets[:count], dataset.transform)
 
 
 # ----------------------------------------------------------------------------- models
@@ -213,14 +204,12 @@ def prepare(args: argparse.Namespace) -> Run:
         train_set, test_set = make_datasets(args.dataset, args.data_dir, args.download, args.seed)
     except (FileNotFoundError, NotADirectoryError, ValueError, RuntimeError) as error:
         raise TrainingError(str(error)) from None
+    classes = class_count(train_set)
     if args.train_size:
-        train_set = Subset(train_set, args.train_size)
+        train_set = first(train_set, args.train_size)
     if args.test_size:
-        test_set = Subset(test_set, args.test_size)
-    model, model_name = make_model(
-        args.model, sample_shape(train_set), class_count(getattr(train_set, "dataset", train_set)), args.fused_bn,
-        args.dataset,
-    )  # fmt: skip
+        test_set = first(test_set, args.test_size)
+    model, model_name = make_model(args.model, sample_shape(train_set), classes, args.fused_bn, args.dataset)
     train_loader = data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
     test_loader = data.DataLoader(test_set, batch_size=500)
     optimizer = make_optimizer(model, args)

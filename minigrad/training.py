@@ -309,8 +309,8 @@ def fit(
              "test_acc": test_acc, "seconds": seconds}
         )  # fmt: skip
         print(
-            f"epoch {epoch}/{epochs}: train loss {train_loss:.4f} acc {train_acc:.2%} | "
-            f"test loss {test_loss:.4f} acc {test_acc:.2%} | {seconds:.1f} s",
+            f"epoch {epoch}/{epochs}: train loss {train_loss:.4f}, accuracy {train_acc:.2%} | "
+            f"test loss {test_loss:.4f}, test accuracy {test_acc:.2%} | {seconds:.1f} s",
             file=stream,
             flush=True,
         )
