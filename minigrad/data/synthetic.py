@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -59,13 +60,13 @@ def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
     forward = np.empty((count, 2, 2))  # (row, col) -> (row, col): rotate @ shear @ scale
     forward[:, 0, 0], forward[:, 0, 1] = cos * scale, (-sin + cos * slant) * scale * aspect
     forward[:, 1, 0], forward[:, 1, 1] = sin * scale, (cos + sin * slant) * scale * aspect
-    inverse = np.linalg.inv(forward)
-    shift = rng.uniform(-3.0, 3.0, (count, 2))
-    pixel = np.stack(np.meshgrid(np.arange(SIDE), np.arange(SIDE), indexing="ij"), -1) + 0.5  # (28, 28, 2)
-    offset = pixel[None] - SIDE / 2 - shift[:, None, None]  # (count, 28, 28, 2)
-    inverse = inverse[:, None, None]  # (count, 1, 1, 2, 2): broadcast over the pixels
-    source_rows = inverse[..., 0, 0] * offset[..., 0] + inverse[..., 0, 1] * offset[..., 1] + GLYPH_SHAPE[0] / 2
-    source_cols = inverse[..., 1, 0] * offset[..., 0] + inverse[..., 1, 1] * offset[..., 1] + GLYPH_SHAPE[1] / 2
+    inverse = np.linalg.inv(forward).astype(np.float32)[:, :, :, None, None]  # (count, 2, 2, 1, 1)
+    shift = rng.uniform(-3.0, 3.0, (count, 2)).astype(np.float32)
+    centre = np.arange(SIDE, dtype=np.float32) + 0.5 - SIDE / 2  # pixel centres, measured from the middle
+    up = centre[None, :, None] - shift[:, 0, None, None]  # (count, 28, 1): row offsets
+    across = centre[None, None, :] - shift[:, 1, None, None]  # (count, 1, 28): column offsets
+    source_rows = inverse[:, 0, 0] * up + inverse[:, 0, 1] * across + GLYPH_SHAPE[0] / 2  # (count, 28, 28)
+    source_cols = inverse[:, 1, 0] * up + inverse[:, 1, 1] * across + GLYPH_SHAPE[1] / 2
     rows, cols = np.floor(source_rows).astype(np.intp), np.floor(source_cols).astype(np.intp)
     inside = (rows >= 0) & (rows < GLYPH_SHAPE[0]) & (cols >= 0) & (cols < GLYPH_SHAPE[1])
     glyphs = _glyphs()
@@ -86,9 +87,10 @@ def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
             (grid_rows >= top[:, None, None]) & (grid_rows < (top + height)[:, None, None])
             & (grid_cols >= left[:, None, None]) & (grid_cols < (left + width)[:, None, None])
         )  # fmt: skip
-        canvas = np.maximum(canvas, bar * rng.uniform(0.3, 0.8, (count, 1, 1)))
+        canvas = np.maximum(canvas, bar * rng.uniform(0.3, 0.8, (count, 1, 1)).astype(np.float32))
 
-    canvas = canvas * rng.uniform(0.6, 1.0, (count, 1, 1)) + rng.normal(0, 0.15, canvas.shape)
+    noise = rng.normal(0, 0.15, canvas.shape).astype(np.float32)
+    canvas = canvas * rng.uniform(0.6, 1.0, (count, 1, 1)).astype(np.float32) + noise
     return (np.clip(canvas, 0, 1) * 255).astype(np.uint8), labels.astype(np.int64)
 
 
@@ -102,8 +104,17 @@ class DigitsSynth(ImageDataset):
 
     def __init__(self, train: bool = True, transform: Any = None, count: int | None = None) -> None:
         count = count or (self.TRAIN_SIZE if train else self.TEST_SIZE)
-        images, labels = synthetic_digits(count, seed=1 if train else 2)
+        images, labels = _drawn_once(count, seed=1 if train else 2)
         super().__init__(images, labels, transform)
+
+
+@functools.lru_cache(maxsize=4)
+def _drawn_once(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The digits of one (count, seed), made once per process (it takes a second or two) and
+    shared read-only: batches are fancy-indexed copies, so no one can change the original."""
+    images, labels = synthetic_digits(count, seed)
+    images.flags.writeable = labels.flags.writeable = False
+    return images, labels
 
 
 def moons(count: int, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

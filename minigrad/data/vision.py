@@ -142,7 +142,7 @@ class ImageDataset(Dataset):
     def __init__(self, data: np.ndarray, targets: np.ndarray, transform: Any = None) -> None:
         if len(data) != len(targets):
             raise ValueError(f"{type(self).__name__}: {len(data)} images but {len(targets)} labels")
-        self.data, self.targets, self.transform = data, targets.astype(np.int64), transform
+        self.data, self.targets, self.transform = data, targets.astype(np.int64, copy=False), transform
 
     def __len__(self) -> int:
         return len(self.data)
