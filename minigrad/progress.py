@@ -74,7 +74,8 @@ class ProgressBar:
             parts.append(f"{fraction:4.0%} {self.steps}/{self.total} [{bar}]")
         else:
             parts.append(f"{self.steps}")
-        parts += [f"{name} {value:.4f}" if isinstance(value, float) else f"{name} {value}" for name, value in self.metrics.items()]
+        for name, value in self.metrics.items():
+            parts.append(f"{name} {value:.4f}" if isinstance(value, float) else f"{name} {value}")
         parts.append(f"{_human(rate)} {self.unit}/s")
         remaining = elapsed / self.steps * (self.total - self.steps) if self.total and self.steps else None
         parts.append(_clock(elapsed) + (f"<{_clock(remaining)}" if remaining is not None else ""))

@@ -90,9 +90,7 @@ def check_first_batch_norm(model: nn.Module, x: minigrad.Tensor) -> BatchNormChe
     for fused in (False, True):
         y = F.batch_norm(x64, None, None, weight, bias, training=True, eps=layer.eps, fused=fused)
         gradients.append(minigrad.grad((y * upstream).sum(), [x64, weight, bias]))
-    error = max(
-        float(np.abs(d.data - f.data).max() / max(np.abs(f.data).max(), 1e-300)) for d, f in zip(*gradients)
-    )
+    error = max(float(np.abs(d.data - f.data).max() / max(np.abs(f.data).max(), 1e-300)) for d, f in zip(*gradients))
     return BatchNormCheck(f"{position} {type(layer).__name__}({layer.num_features})", tuple(x64.shape), error)
 
 
@@ -171,7 +169,8 @@ def save_checkpoint(
     model_name: str,
     plan: dict[str, Any],
 ) -> None:
-    """Everything a resumed run needs (``plan``: the arguments it must agree on), written atomically (``minigrad.save``: npz, no pickle).
+    """Everything a resumed run needs (``plan``: the arguments it must agree on), written
+    atomically (``minigrad.save``: npz, no pickle).
     A generator's state is a dict of ints (PCG64's 128-bit state and increment), which the
     checkpoint's JSON part holds as they are."""
     state = {

@@ -154,7 +154,8 @@ def test_resume_with_a_checkpoint_of_another_model_names_the_keys(tmp_path, caps
     checkpoint = tmp_path / "mlp.npz"
     assert main(["train", "mlp", *SMALL, "--limit-batches", "1", "--checkpoint", str(checkpoint),
                  "--out", str(tmp_path / "o")]) == 0  # fmt: skip
-    err = fails(["train", "cnn", *SMALL, "--checkpoint", str(checkpoint), "--resume"], capsys, "holds a mlp_bn(784, 10)")
+    resume = ["--checkpoint", str(checkpoint), "--resume"]
+    err = fails(["train", "cnn", *SMALL, *resume], capsys, "holds a mlp_bn(784, 10)")
     assert "not this lenet_bn" in err and "0.weight" in err and "and " in err
     err = fails(["train", "mlp", *SMALL, "--limit-batches", "1", "--batch-size", "32", "--checkpoint",
                  str(checkpoint), "--resume"], capsys, "was made with --batch-size 64 (this run: 32)")  # fmt: skip

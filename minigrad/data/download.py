@@ -93,4 +93,3 @@ def _missing_parents(folder: Path) -> list[Path]:
         missing.append(folder)
         folder = folder.parent
     return missing
-

@@ -99,7 +99,7 @@ class DigitsSynth(ImageDataset):
     uint8 (N, 28, 28) like MNIST, so MNIST's transforms and models apply unchanged."""
 
     TRAIN_SIZE, TEST_SIZE = 10000, 2000
-    classes = [str(digit) for digit in range(10)]
+    classes = tuple(str(digit) for digit in range(10))
     mean, std = (0.17,), (0.29,)  # of the training pixels scaled to [0, 1]
 
     def __init__(self, train: bool = True, transform: Any = None, count: int | None = None) -> None:

@@ -175,7 +175,7 @@ class MNIST(ImageDataset):
 
     title, folder = "MNIST", "mnist"
     files, raw_md5, mirrors = MNIST_FILES, MNIST_RAW_MD5, MNIST_MIRRORS
-    classes = [str(digit) for digit in range(10)]
+    classes = tuple(str(digit) for digit in range(10))
     mean, std = (MNIST_MEAN,), (MNIST_STD,)
 
     def __init__(
@@ -212,7 +212,7 @@ class FashionMNIST(MNIST):
 
     title, folder = "FashionMNIST", "fashion-mnist"
     files, raw_md5, mirrors = FASHION_MNIST_FILES, {}, FASHION_MNIST_MIRRORS
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    classes = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
     mean, std = (0.2860,), (0.3530,)
 
 
@@ -245,7 +245,7 @@ class CIFAR10(ImageDataset):
     """
 
     title, folder = "CIFAR10", "cifar10"
-    classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+    classes = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
     mean, std = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
 
     def __init__(
