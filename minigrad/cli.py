@@ -333,8 +333,8 @@ def demo(args: argparse.Namespace) -> int:
     print(f"\n4. The derived BatchNorm's graph: {graph}")
     passed = report.passed and (check is None or check.max_relative_error < 1e-6)
     print(
-        f"\nDone in {time.perf_counter() - started:.0f} s: test accuracy {history[-1]['test_acc']:.2%}; "
-        f"BatchNorm check {'passed' if passed else 'FAILED'}. Everything is in {out}/"
+        f"\nDone: test accuracy {history[-1]['test_acc']:.2%}; BatchNorm check {'passed' if passed else 'FAILED'} "
+        f"({time.perf_counter() - started:.0f} s). Everything is in {out}/"
     )
     return 0 if passed else 1
 

@@ -49,9 +49,8 @@ class BatchNormCheck:
     def line(self) -> str:
         verdict = "agree" if self.max_relative_error < 1e-6 else "DISAGREE"
         return (
-            f"BatchNorm check on layer {self.layer}, its input of this batch {self.input_shape}: "
-            f"autodiff through the derived graph vs the closed form, max relative error "
-            f"{self.max_relative_error:.1e} (float64): {verdict}"
+            f"BatchNorm check, layer {self.layer} on {self.input_shape}: autodiff vs closed form, "
+            f"max relative error {self.max_relative_error:.1e} (float64): {verdict}"
         )
 
 

@@ -33,7 +33,7 @@ def test_train_cnn_smoke_run_writes_metrics(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "lenet_bn (derived BatchNorm) on digits-synth: 10000 training images" in printed
     check_line = next(line for line in printed.splitlines() if line.startswith("BatchNorm check"))
-    assert "layer 1 BatchNorm2d(32)" in check_line and "(64, 32, 28, 28)" in check_line and "agree" in check_line
+    assert "layer 1 BatchNorm2d(32) on (64, 32, 28, 28)" in check_line and "agree" in check_line
     assert "epoch 1/1 100% 5/5" in printed  # stdout is not a terminal here: plain progress lines
     record = json.loads((out / "metrics.json").read_text())
     assert record["seed"] == 0 and record["arguments"]["limit_batches"] == 5 and record["model_name"] == "lenet_bn"
