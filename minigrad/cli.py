@@ -209,7 +209,8 @@ def prepare(args: argparse.Namespace) -> Run:
         train_set = first(train_set, args.train_size)
     if args.test_size:
         test_set = first(test_set, args.test_size)
-    model, model_name = make_model(args.model, sample_shape(train_set), classes, args.fused_bn, args.dataset)
+    # The shape from the test set: its transform draws no random numbers, so training starts untouched.
+    model, model_name = make_model(args.model, sample_shape(test_set), classes, args.fused_bn, args.dataset)
     train_loader = data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
     test_loader = data.DataLoader(test_set, batch_size=500)
     optimizer = make_optimizer(model, args)
@@ -228,9 +229,10 @@ def prepare(args: argparse.Namespace) -> Run:
             raise TrainingError(f"--resume: {args.checkpoint} has finished all {state['epoch']} epochs already")
         training.restore(state, model, optimizer, scheduler, training.random_generators(train_loader))
         start_epoch, history = state["epoch"], list(state["history"])
+    kind = "samples" if isinstance(train_set, data.TensorDataset) else "images"
     description = (
         f"{model_name} ({'fused' if args.fused_bn else 'derived'} BatchNorm) on {args.dataset}: "
-        f"{len(train_set)} training images, {len(test_set)} test images, "
+        f"{len(train_set)} training {kind}, {len(test_set)} test {kind}, "
         f"{args.optimizer} lr {args.lr}, batch {args.batch_size}, seed {args.seed}"
     )
     return Run(model, model_name, train_loader, test_loader, optimizer, scheduler, start_epoch, history, description)

@@ -14,6 +14,9 @@ import time
 from typing import TextIO
 
 
+BAR_WIDTH = 12  # narrow enough that metrics, rate and time fit in 80 columns
+
+
 class ProgressBar:
     """``bar.update(n, loss=0.31)`` after each step, ``bar.close()`` at the end.
 
@@ -69,8 +72,8 @@ class ProgressBar:
         parts = [self.description] if self.description else []
         if self.total:
             fraction = min(1.0, self.steps / self.total)
-            filled = int(20 * fraction)
-            bar = "=" * filled + (">" if filled < 20 else "") + " " * (19 - filled)
+            filled = int(BAR_WIDTH * fraction)
+            bar = "=" * filled + (">" if filled < BAR_WIDTH else "") + " " * (BAR_WIDTH - 1 - filled)
             parts.append(f"{fraction:4.0%} {self.steps}/{self.total} [{bar}]")
         else:
             parts.append(f"{self.steps}")
