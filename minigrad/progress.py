@@ -13,7 +13,6 @@ import sys
 import time
 from typing import TextIO
 
-
 BAR_WIDTH = 12  # narrow enough that metrics, rate and time fit in 80 columns
 
 
