@@ -390,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     train.add_argument("--fused-bn", "--fused", dest="fused_bn", action="store_true", help="closed-form BatchNorm")
     train.add_argument("--checkpoint", help="save the run here after every epoch (its folder must exist)")
     train.add_argument("--resume", action="store_true", help="continue from --checkpoint")
-    train.add_argument("--limit-batches", type=positive_int, help="at most N batches per epoch, in training and testing (smoke runs)")
+    train.add_argument("--limit-batches", type=positive_int, help="at most N batches per epoch and test (smoke)")
     train.add_argument("--train-size", type=positive_int, help="use only the first N training samples")
     train.add_argument("--test-size", type=positive_int, help="use only the first N test samples")
     train.add_argument("--out", help="folder for metrics.json and curves.png (default runs/MODEL-DATASET)")
