@@ -1,14 +1,12 @@
 """minigrad.data (IDX files, MNIST, synthetic digits, batches) and the command line.
 
-No test touches the network: downloads are served from the shared MNIST folder by a
-monkeypatched ``urllib.request.urlretrieve``.
+No test touches the network. The download tests moved to test_datasets.py, where a local
+``http.server`` serves the files.
 """
 
 from __future__ import annotations
 
 import gzip
-import shutil
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -94,57 +92,6 @@ def test_load_mnist_real_files():
     normalized = data.normalize_images(images[:1000])
     assert normalized.shape == (1000, 1, 28, 28) and normalized.dtype == np.float32
     assert abs(normalized.mean()) < 0.1 and abs(normalized.std() - 1) < 0.1
-
-
-# ----------------------------------------------------------------------------- download (no network)
-
-
-@needs_mnist
-def test_download_mnist_copies_and_verifies(tmp_path, monkeypatch):
-    calls = []
-
-    def fake_urlretrieve(url, filename):
-        calls.append(url)
-        shutil.copyfile(MNIST_DIR / url.rsplit("/", 1)[1], filename)
-
-    monkeypatch.setattr(urllib.request, "urlretrieve", fake_urlretrieve)
-    root = tmp_path / "new" / "mnist"
-    data.download_mnist(root)
-    assert sorted(p.name for p in root.iterdir()) == sorted(data.MNIST_FILES)  # no .part files left
-    for name, checksum in data.MNIST_FILES.items():
-        assert data.md5(root / name) == checksum
-    assert calls == [data.MNIST_MIRRORS[0] + name for name in data.MNIST_FILES]
-    data.download_mnist(root)  # everything is there and verified: nothing is fetched
-    assert len(calls) == 4
-    (root / "t10k-labels-idx1-ubyte.gz").unlink()
-    images, labels = data.load_mnist(root, train=False)  # download=True fetches the missing file
-    assert images.shape == (10000, 28, 28) and labels.shape == (10000,)
-    assert calls[-1].endswith("t10k-labels-idx1-ubyte.gz") and len(calls) == 5
-
-
-@needs_mnist
-def test_download_falls_back_to_the_next_mirror(tmp_path, monkeypatch):
-    def first_mirror_down(url, filename):
-        if url.startswith(data.MNIST_MIRRORS[0]):
-            raise OSError("connection refused")
-        shutil.copyfile(MNIST_DIR / url.rsplit("/", 1)[1], filename)
-
-    monkeypatch.setattr(urllib.request, "urlretrieve", first_mirror_down)
-    data.download_mnist(tmp_path)
-    assert all(data.md5(tmp_path / name) == checksum for name, checksum in data.MNIST_FILES.items())
-
-
-def test_download_of_a_corrupt_file_is_an_md5_error(tmp_path, monkeypatch):
-    def corrupt(url, filename):
-        Path(filename).write_bytes(b"<html>rate limited</html>")
-
-    monkeypatch.setattr(urllib.request, "urlretrieve", corrupt)
-    with pytest.raises(RuntimeError, match=r"could not download train-images-idx3-ubyte\.gz") as error:
-        data.download_mnist(tmp_path)
-    message = str(error.value)
-    assert message.count("md5 mismatch") == len(data.MNIST_MIRRORS)
-    assert "Put the original MNIST .gz files in that folder" in message
-    assert list(tmp_path.iterdir()) == []  # neither the bad file nor a .part file is kept
 
 
 # ----------------------------------------------------------------------------- synthetic digits, batches
