@@ -48,8 +48,8 @@ def cos(x: Tensor) -> Tensor:
 
 
 def relu(x: Tensor) -> Tensor:
-    """max(x, 0); the gradient at 0 is 0, as in PyTorch."""
-    return x.where(x > 0, 0)
+    """max(x, 0); the gradient at 0 is 0 and NaN stays NaN, as in PyTorch (hence not ``x > 0``)."""
+    return x.where(~(x <= 0), 0)
 
 
 def sigmoid(x: Tensor) -> Tensor:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from minigrad.autograd import is_grad_enabled, mark_changed_in_place, no_grad
-from minigrad.ops import Primitive, TensorLike
+from minigrad.ops import Primitive, SumOfProducts, TensorLike, sum_of_products
 from minigrad.shapes import ShapeError
 from minigrad.tensor import Tensor, from_numpy
 
@@ -37,8 +37,12 @@ class Normalized(NamedTuple):
     mean: Any  # mu_B (or the running mean)
     var: Any  # sigma^2_B, biased (or the running variance)
     centered: Any  # x - mu
-    inv_std: Any  # 1 / sqrt(sigma^2 + eps)
-    x_hat: Any  # (x - mu) / sqrt(sigma^2 + eps)
+    inv_std: Any  # 1 / sqrt(sigma^2 + eps), per channel
+
+    @property
+    def x_hat(self) -> Any:
+        """(x - mu) / sqrt(sigma^2 + eps), computed when asked for (the derived route never needs it)."""
+        return self.centered * self.inv_std
 
 
 def normalize(
@@ -59,13 +63,21 @@ def normalize(
     if running is None:
         mean = (x if x_for_mean is None else x_for_mean).mean(axis=axes, keepdims=True)
         deviation = (x if x_for_var is None else x_for_var) - mean
-        var = (deviation * deviation).mean(axis=axes, keepdims=True)
+        var = mean_of_squares(deviation, axes)
         centered = deviation if x_for_var is None else x - mean
     else:
         mean, var = (s.reshape(per_channel) for s in running)
         centered = x - mean
-    inv_std = (var + eps) ** -0.5
-    return Normalized(mean, var, centered, inv_std, centered * inv_std)
+    return Normalized(mean, var, centered, (var + eps) ** -0.5)
+
+
+def mean_of_squares(deviation: Any, axes: tuple[int, ...]) -> Any:
+    """1/m sum_i d_i^2 per channel, in one pass that stores no d^2: a ``SumOfProducts`` op on
+    Tensors (its gradient, 2 d / m, is derived), einsum on arrays."""
+    m = math.prod(deviation.shape[a] for a in axes)
+    if isinstance(deviation, np.ndarray):
+        return sum_of_products(deviation, deviation, axes) / m
+    return SumOfProducts(axes)(deviation, deviation) / m
 
 
 def scale_and_shift(x_hat: Any, weight: Any, bias: Any) -> Any:
@@ -78,7 +90,17 @@ def scale_and_shift(x_hat: Any, weight: Any, bias: Any) -> Any:
 def batch_norm_derived(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float) -> tuple[Tensor, ...]:
     """Training-mode BN from primitives; returns (y, batch mean, biased batch variance)."""
     stages = normalize(x, eps)
-    return scale_and_shift(stages.x_hat, weight, bias), stages.mean, stages.var
+    return scale_normalized(stages, weight, bias), stages.mean, stages.var
+
+
+def scale_normalized(stages: Normalized, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """y = gamma x^ + beta, computed as (x - mu) * (gamma / sqrt(sigma^2 + eps)) + beta: gamma
+    is folded into the per-channel scale, a multiply on C numbers, which saves a full pass over
+    x forward and another backward (x^ is never stored). The same value, and still derived."""
+    _, per_channel, _ = channel_layout(stages.centered)
+    scale = stages.inv_std if weight is None else stages.inv_std * weight.reshape(per_channel)
+    y = stages.centered * scale
+    return y if bias is None else y + bias.reshape(per_channel)
 
 
 class FusedBatchNorm(Primitive):
@@ -162,7 +184,7 @@ def batch_norm(
             raise ValueError("batch_norm: eval mode (training=False) needs running_mean and running_var")
         if fused:
             return _fused(input, weight, bias, eps, (running_mean.array, running_var.array))
-        return scale_and_shift(normalize(input, eps, (running_mean, running_var)).x_hat, weight, bias)
+        return scale_normalized(normalize(input, eps, (running_mean, running_var)), weight, bias)
     if m <= 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
     if fused:

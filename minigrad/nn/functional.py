@@ -13,7 +13,7 @@ import numpy as np
 from minigrad.factories import default_generator
 from minigrad.nn.arguments import IntPair, conv_padding, int_pair
 from minigrad.nn.batchnorm import batch_norm
-from minigrad.ops import Pad, Unfold
+from minigrad.ops import Im2Col, Pad, Unfold
 from minigrad.shapes import ShapeError
 from minigrad.tensor import Tensor, from_numpy
 
@@ -135,6 +135,52 @@ def conv2d(
     top, bottom, left, right = conv_padding(padding, (kh, kw), stride, dilation)
     if height + top + bottom < dilation[0] * (kh - 1) + 1 or width + left + right < dilation[1] * (kw - 1) + 1:
         raise ShapeError(f"conv2d: input {input.shape} (padded) is smaller than the kernel {weight.shape[2:]}")
+    if bias is not None and bias.shape != (out_channels,):
+        raise ShapeError(f"conv2d: bias has shape {bias.shape}, expected ({out_channels},) for weight {weight.shape}")
+    if stride == (1, 1):
+        out = _conv2d_stride_1(x, weight, groups, (top, bottom, left, right), dilation)
+    else:
+        out = _conv2d_unfold(x, weight, groups, (top, bottom, left, right), stride, dilation)
+    if bias is not None:
+        out = out + bias.reshape(1, out_channels, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def _conv2d_stride_1(
+    x: Tensor, weight: Tensor, groups: int, padding: tuple[int, int, int, int], dilation: tuple[int, int]
+) -> Tensor:
+    """Stride-1 convolution as im2col on the flattened padded image (see ``ops.Im2Col``), then
+    one matrix product per group for the whole batch: (C_out/G, C/G kh kw) @ (C/G kh kw, N L)."""
+    out_channels, group_in, kh, kw = weight.shape
+    (top, bottom, left, right), (dh, dw) = padding, dilation
+    # One extra zero row at the bottom: the last kernel offsets read up to (kw - 1) * dw values
+    # past the image into it, for output columns that are dropped anyway.
+    x = pad(x, (left, right, top, bottom + 1))
+    n, channels, padded_h, padded_w = x.shape
+    out_h, out_w = padded_h - 1 - dh * (kh - 1), padded_w - dw * (kw - 1)
+    offsets = tuple(i * dh * padded_w + j * dw for i in range(kh) for j in range(kw))
+    columns = Im2Col(offsets, out_h * padded_w)(x.reshape(n, channels, padded_h * padded_w))  # (C, K, N, L)
+    columns = columns.reshape(groups, group_in * kh * kw, n * out_h * padded_w)
+    kernels = weight.reshape(groups, out_channels // groups, group_in * kh * kw)
+    out = (kernels @ columns).reshape(out_channels, n, out_h, padded_w)  # on the padded width
+    # Drop the extra columns and go back to (N, C_out, H, W), copying into that memory order:
+    # every later elementwise op runs on it, and mixed layouts make them several times slower.
+    out = out[:, :, :, :out_w].permute(1, 0, 2, 3)
+    return out.reshape(n, out_channels * out_h * out_w).reshape(n, out_channels, out_h, out_w)
+
+
+def _conv2d_unfold(
+    x: Tensor,
+    weight: Tensor,
+    groups: int,
+    padding: tuple[int, int, int, int],
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+) -> Tensor:
+    """Any stride: pad, unfold into windows (a strided view), then one matrix product per group."""
+    out_channels, group_in, kh, kw = weight.shape
+    top, bottom, left, right = padding
+    n = x.shape[0]
     x = pad(x, (left, right, top, bottom))
     windows = Unfold((kh, kw), stride, dilation)(x)  # (N, C, oh, ow, kh, kw), a view
     out_h, out_w = windows.shape[2:4]
@@ -149,13 +195,7 @@ def conv2d(
     out = (kernels @ columns).reshape(groups, out_channels // groups, n, out_h * out_w)  # (G, C_out/G, N, P)
     # Back to (N, C_out, H, W). Flattening (C_out, P) copies into that memory order, which keeps
     # every later elementwise op on contiguous arrays (mixed layouts are several times slower).
-    out = out.permute(2, 0, 1, 3).reshape(n, out_channels * out_h * out_w).reshape(n, out_channels, out_h, out_w)
-    if bias is not None:
-        if bias.shape != (out_channels,):
-            expected = f"({out_channels},) for weight {weight.shape}"
-            raise ShapeError(f"conv2d: bias has shape {bias.shape}, expected {expected}")
-        out = out + bias.reshape(1, out_channels, 1, 1)
-    return out.squeeze(0) if unbatched else out
+    return out.permute(2, 0, 1, 3).reshape(n, out_channels * out_h * out_w).reshape(n, out_channels, out_h, out_w)
 
 
 # ----------------------------------------------------------------------------- pooling
@@ -180,9 +220,28 @@ def _pool_windows(
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0) -> Tensor:
     """The max of each window (padding counts as -inf). The gradient goes to the first
     maximal element of each window, as in PyTorch."""
-    windows, unbatched = _pool_windows(input, kernel_size, stride, padding, -np.inf, "max_pool2d")
-    out = windows.amax((-2, -1))
+    kernel = int_pair(kernel_size, "kernel_size")
+    if (stride is None or int_pair(stride, "stride") == kernel) and int_pair(padding, "padding", least=0) == (0, 0):
+        tiles, unbatched = _tiles(input, kernel, "max_pool2d")
+        out = tiles.amax((3, 5))
+    else:
+        windows, unbatched = _pool_windows(input, kernel_size, stride, padding, -np.inf, "max_pool2d")
+        out = windows.amax((-2, -1))
     return out.squeeze(0) if unbatched else out
+
+
+def _tiles(input: Tensor, kernel: tuple[int, int], name: str) -> tuple[Tensor, bool]:
+    """Non-overlapping windows (stride = kernel, no padding) as a reshape, not a strided
+    unfold: (N, C, H, W) -> (N, C, H/kh, kh, W/kw, kw). Its gradient is a reshape back, where
+    the unfold's is a Fold that adds window by window. Rows and columns that do not fill a
+    window are dropped, as PyTorch does."""
+    x, unbatched = _as_batch(input, name)
+    (kh, kw), (n, c, h, w) = kernel, x.shape
+    if h < kh or w < kw:
+        raise ShapeError(f"{name}: input {input.shape} is smaller than the kernel {kernel}")
+    if h % kh or w % kw:
+        x = x[:, :, : h - h % kh, : w - w % kw]
+    return x.reshape(n, c, h // kh, kh, w // kw, kw), unbatched
 
 
 def avg_pool2d(

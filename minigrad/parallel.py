@@ -1,0 +1,139 @@
+"""Threads: use both cores where it pays, and never let a thread spin.
+
+numpy runs elementwise work on one core and hands matrix products to OpenBLAS, whose worker
+threads busy-wait after every call: a LeNet step used twice its wall time in CPU, and when
+anything else ran on the machine a single GEMM went from 0.65 ms to 172 ms. So minigrad
+runs every BLAS call single-threaded (``blas_threads(1)``, via threadpoolctl; the count is
+restored after the call, so your own numpy code keeps its setting) and splits large work
+itself across a small pool of Python threads, which wait on a queue without spinning. numpy
+releases the GIL inside BLAS and inside ufunc loops on large arrays, so the threads really
+run at the same time.
+
+What is split, and from what size (measured on a 2-core machine, ``bench/bench_parallel.py``):
+
+* matrix products of at least ``MIN_GEMM_MACS`` multiply-adds, along their largest dimension;
+* any job that is a loop over independent pieces (``map_chunks``): Fold over the batch, ...
+
+``MINIGRAD_NUM_THREADS=1`` turns all of it off (one thread, BLAS included); the default is
+the number of cores this process may use.
+
+>>> a, b = np.ones((300, 400)), np.ones((400, 500))
+>>> bool((matmul(a, b) == a @ b).all())
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+# Handing work to a sleeping thread and back costs about 0.1 ms here (two futex wake-ups in a
+# VM), so only work well above that is split. Measured by bench/bench_parallel.py on 2 cores:
+# a GEMM of 231 M multiply-adds (LeNet's conv2) runs 1.8-1.9x faster split in two, one of
+# 26 M (an MLP layer) 1.0-1.3x, one of 8 M 0.6x; elementwise ops gain 1.3x at 6 MiB, nothing below.
+MIN_GEMM_MACS = 30_000_000
+
+
+def _threads_from_environment() -> int:
+    setting = os.environ.get("MINIGRAD_NUM_THREADS")
+    if setting:
+        try:
+            return max(1, int(setting))
+        except ValueError:
+            raise ValueError(f"MINIGRAD_NUM_THREADS must be a positive integer, got {setting!r}") from None
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may run on
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+NUM_THREADS = _threads_from_environment()
+_pool: ThreadPoolExecutor | None = None
+_blas: Any = None  # threadpoolctl's controller of the BLAS library numpy uses (None: not found)
+
+
+def _worker_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=NUM_THREADS - 1, thread_name_prefix="minigrad")
+    return _pool
+
+
+def _blas_controller() -> Any:
+    global _blas
+    if _blas is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            controllers = ThreadpoolController().select(user_api="blas").lib_controllers
+            _blas = controllers[0] if controllers else False
+        except ImportError:  # threadpoolctl is a dependency, but degrade to BLAS's own threads
+            _blas = False
+    return _blas
+
+
+@contextmanager
+def blas_threads(count: int) -> Iterator[None]:
+    """Run BLAS with ``count`` threads inside the block, then restore its setting."""
+    blas = _blas_controller()
+    if not blas:
+        yield
+        return
+    previous = blas.get_num_threads()
+    blas.set_num_threads(count)
+    try:
+        yield
+    finally:
+        blas.set_num_threads(previous)
+
+
+def map_chunks(work: Callable[[slice], None], length: int, min_length: int = 2) -> None:
+    """Call ``work(chunk)`` on ``NUM_THREADS`` contiguous slices of ``range(length)`` at once
+    (the calling thread does one of them). Each call must write only its own part."""
+    if NUM_THREADS == 1 or length < min_length:
+        work(slice(0, length))
+        return
+    bounds = np.linspace(0, length, min(NUM_THREADS, length) + 1).astype(int)
+    chunks = [slice(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    futures = [_worker_pool().submit(work, chunk) for chunk in chunks[1:]]
+    work(chunks[0])
+    for future in futures:
+        future.result()  # re-raises a worker's exception here
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for arrays BLAS can read, on single-threaded BLAS, split across the worker
+    threads along the largest of its dimensions when it is large enough to pay."""
+    *batch, m, k = a.shape
+    n = b.shape[-1]
+    batch_size = int(np.prod(np.broadcast_shapes(tuple(batch), b.shape[:-2]))) if batch or b.ndim > 2 else 1
+    with blas_threads(1):
+        if NUM_THREADS == 1 or batch_size * m * n * k < MIN_GEMM_MACS:
+            return np.matmul(a, b)
+        out = np.empty((*np.broadcast_shapes(a.shape[:-2], b.shape[:-2]), m, n), dtype=np.result_type(a, b))
+        if m >= n and m >= 64:  # split the rows of a (and of the output)
+
+            def rows(chunk: slice) -> None:
+                np.matmul(a[..., chunk, :], b, out=out[..., chunk, :])
+
+            map_chunks(rows, m)
+        elif n >= 64:  # split the columns of b (and of the output)
+
+            def columns(chunk: slice) -> None:
+                np.matmul(a, b[..., chunk], out=out[..., chunk])
+
+            map_chunks(columns, n)
+        else:  # small output, long inner dimension: split the sum over k, then add the parts
+            parts: dict[int, np.ndarray] = {}
+
+            def inner(chunk: slice) -> None:
+                parts[chunk.start] = np.matmul(a[..., chunk], b[..., chunk, :])
+
+            map_chunks(inner, k)
+            np.copyto(out, sum(parts[start] for start in sorted(parts)))  # in a fixed order: deterministic
+        return out
