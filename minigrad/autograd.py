@@ -199,9 +199,10 @@ def topological_order(outputs: Sequence[N]) -> list[N]:
             continue
         visited.add(id(tensor))
         stack.append((tensor, True))
-        for parent in parents(tensor):
-            if parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
+        if tensor._op is not None:  # its parents: the inputs of the op that made it
+            for parent in tensor._op.inputs:
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
     order.reverse()  # post-order lists inputs first; we want outputs first
     return order
 
@@ -238,7 +239,8 @@ def run_backward(
             op = tensor._op
             if op is None:
                 continue
-            check_graph_is_usable(tensor, op)
+            if not op.inputs or op.ran_at != InPlaceClock.now:  # freed, or something changed in place since
+                check_graph_is_usable(tensor, op)
             for parent, parent_grad in zip(op.inputs, op.backward(grad, tensor)):  # the VJP
                 if parent_grad is not None and parent.requires_grad:
                     accumulate(grads, parent, parent_grad)  # sum over paths: the chain rule
@@ -250,9 +252,9 @@ def run_backward(
 
 def accumulate(grads: dict[int, Node], tensor: TensorLike, grad: TensorLike) -> None:
     """Add ``grad`` (fitted to ``tensor``'s shape and dtype) to the gradient gathered for ``tensor``."""
-    if grad.shape != tensor.shape:
+    if grad.array.shape != tensor.array.shape:  # (read from the arrays: this runs for every edge)
         grad = unbroadcast(grad, tensor.shape)
-    if grad.dtype != tensor.dtype:
+    if grad.array.dtype != tensor.array.dtype:
         grad = grad.to(tensor.dtype)  # type: ignore[attr-defined]  # gradients are Nodes too
     key = id(tensor)
     grads[key] = grads[key] + grad if key in grads else grad  # type: ignore[assignment]

@@ -110,7 +110,9 @@ class Add(Primitive):
     __slots__ = ()
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a + b
+        if a.size + b.size < parallel.MIN_ELEMENTWISE:
+            return a + b
+        return parallel.elementwise(np.add, a, b)  # a + b, split across threads
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return grad, grad  # d(a+b)/da = d(a+b)/db = 1
@@ -120,7 +122,9 @@ class Mul(Primitive):
     __slots__ = ()
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a * b
+        if a.size + b.size < parallel.MIN_ELEMENTWISE:
+            return a * b
+        return parallel.elementwise(np.multiply, a, b)  # a * b, split across threads
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         a, b = self.inputs
@@ -136,10 +140,9 @@ def product_for(operand: TensorLike, grad: TensorLike, other: TensorLike) -> Ten
     """``grad * other``, the gradient of one operand of a product. When the operand was broadcast
     (a per-channel scale, say), the engine would sum that product back to its shape: then take
     the sum of products directly, in one pass and without the full-size temporary."""
-    axes = broadcast_axes(operand.shape, grad.shape)
-    if axes and grad.shape == other.shape:
-        return SumOfProducts(axes)(grad, other)  # keepdim shape; the engine drops leading 1s
-    return grad * other
+    if operand.shape == grad.shape or grad.shape != other.shape:
+        return grad * other
+    return SumOfProducts(broadcast_axes(operand.shape, grad.shape))(grad, other)  # keepdim shape
 
 
 def broadcast_axes(shape: tuple[int, ...], full: tuple[int, ...]) -> tuple[int, ...]:
@@ -279,7 +282,7 @@ def _is_positive_zero(x: np.ndarray) -> bool:
 def _select_bits(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """``where(keep, x, 0)``, exactly, as one integer multiply of x's bits by 0 or 1."""
     bits = BITS[x.dtype.itemsize]
-    return np.multiply(x.view(bits), keep, dtype=bits).view(x.dtype)
+    return parallel.elementwise(np.multiply, x.view(bits), keep, dtype=bits).view(x.dtype)
 
 
 class Cast(Primitive):

@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,7 +37,7 @@ import numpy as np
 # VM), so only work well above that is split. Measured by bench/bench_parallel.py on 2 cores:
 # a GEMM of 231 M multiply-adds (LeNet's conv2) runs 1.8-1.9x faster split in two, one of
 # 26 M (an MLP layer) 1.0-1.3x, one of 8 M 0.6x; elementwise ops gain 1.3x at 6 MiB, nothing below.
-MIN_GEMM_MACS = 30_000_000
+MIN_GEMM_MACS = 20_000_000
 
 
 def _threads_from_environment() -> int:
@@ -99,7 +100,7 @@ def map_chunks(work: Callable[[slice], None], length: int, min_length: int = 2) 
         work(slice(0, length))
         return
     bounds = np.linspace(0, length, min(NUM_THREADS, length) + 1).astype(int)
-    chunks = [slice(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    chunks = [slice(int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds)]
     futures = [_worker_pool().submit(work, chunk) for chunk in chunks[1:]]
     work(chunks[0])
     for future in futures:
@@ -137,3 +138,28 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             map_chunks(inner, k)
             np.copyto(out, sum(parts[start] for start in sorted(parts)))  # in a fixed order: deterministic
         return out
+
+
+# Elementwise work is memory-bound: splitting it pays only for large arrays (1.3x at 1.6 M
+# float32 elements, 0.75x at 0.4 M on the 2-core build machine; bench/bench_parallel.py).
+MIN_ELEMENTWISE = 1_000_000
+
+
+def elementwise(ufunc: Any, *arrays: np.ndarray, **kwargs: Any) -> np.ndarray:
+    """``ufunc(*arrays)`` with numpy's broadcasting, split along the first axis of the result
+    across the worker threads when the result is large. Each thread writes its own rows."""
+    if NUM_THREADS == 1 or max(a.size for a in arrays) < MIN_ELEMENTWISE:  # the common case: cheap to test
+        return ufunc(*arrays, **kwargs)
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    if shape[0] < NUM_THREADS:
+        return ufunc(*arrays, **kwargs)
+    out = np.empty(shape, dtype=kwargs.get("dtype") or np.result_type(*arrays))
+    # An operand with fewer dims, or size 1 along the first axis, is broadcast: every thread
+    # reads all of it. The others are cut like the output.
+    cut = [a.ndim == len(shape) and a.shape[0] == shape[0] for a in arrays]
+
+    def rows(chunk: slice) -> None:
+        ufunc(*[a[chunk] if c else a for a, c in zip(arrays, cut)], out=out[chunk], **kwargs)
+
+    map_chunks(rows, shape[0])
+    return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -517,8 +518,17 @@ def _as_tensor(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (builtins.float, builtins.int, builtins.bool)):
-        return Tensor._make(np.asarray(value, dtype=scalar_dtype(value, like.dtype)))
+        key = (value, type(value), like.array.dtype, math.copysign(1.0, value))  # the sign tells -0.0 from 0.0
+        constant = _constants.get(key)
+        if constant is None:  # made once per (value, dtype): x * 0.5 in a loop needs no new array
+            if len(_constants) > 1024:
+                _constants.clear()
+            constant = _constants[key] = Tensor._make(np.asarray(value, dtype=scalar_dtype(value, like.dtype)))
+        return constant
     return Tensor(value)
+
+
+_constants: dict[tuple[Any, type, np.dtype, float], Tensor] = {}  # Python numbers wrapped as 0-d tensors
 
 
 def _operands(a: Tensor, b: Any, reflected: bool = False, true_division: bool = False) -> tuple[Tensor, Tensor]:

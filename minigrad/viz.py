@@ -15,7 +15,7 @@ import graphviz
 from minigrad.autograd import parents, topological_order
 from minigrad.dtypes import float64
 from minigrad.factories import randn
-from minigrad.nn.batchnorm import normalize, scale_and_shift
+from minigrad.nn.batchnorm import batch_norm_derived
 from minigrad.tensor import Tensor
 
 
@@ -66,13 +66,14 @@ def draw_graph(output: Tensor, names: dict[str, Tensor] | None = None, title: st
 
 
 def batchnorm_graph(shape: tuple[int, ...] = (4, 3)) -> graphviz.Digraph:
-    """The derived BatchNorm's graph, with x, gamma, beta, the output and each stage named."""
+    """The derived BatchNorm's graph, as ``batch_norm`` computes it, with each stage named."""
     x = randn(*shape, dtype=float64, requires_grad=True)
     gamma = Tensor(randn(shape[1], dtype=float64).array, requires_grad=True)
     beta = Tensor(randn(shape[1], dtype=float64).array, requires_grad=True)
-    stages = normalize(x, eps=1e-5)
-    y = scale_and_shift(stages.x_hat, gamma, beta)
-    names = {"x": x, "gamma": gamma, "beta": beta, "y": y, "batch mean": stages.mean, "batch var": stages.var}
-    names.update({"x^": stages.x_hat, "x - mean": stages.centered, "1/sqrt(var + eps)": stages.inv_std})
+    y, mean, var = batch_norm_derived(x, gamma, beta, eps=1e-5)
+    scaled = parents(y)[0]  # y = (x - mean) * scale + beta
+    centered, scale = parents(scaled)
+    names: dict[str, Any] = {"x": x, "gamma": gamma, "beta": beta, "y": y, "batch mean": mean, "batch var": var}
+    names.update({"x - mean": centered, "scale = gamma / sqrt(var + eps)": scale})
     title = "BatchNorm from primitives: dx is the sum over the paths from y back to x (direct, mean, variance)"
     return draw_graph(y, names, title)

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "minigrad"
 
 # Each module may import only the modules listed before it (its own layer or lower ones).
 LAYERS = [
-    ["shapes", "dtypes", "devices", "allocator"],
+    ["shapes", "dtypes", "devices", "allocator", "parallel"],
     ["ops"],
     ["autograd"],
     ["composites", "tensor_shape", "tensor_inplace"],

@@ -33,7 +33,7 @@ def test_batchnorm_graph_has_three_paths_out_of_x():
     x_node = next(line.split()[0] for line in graph.body if 'label="x\n' in line)
     edges_from_x = [line for line in graph.body if line.strip().startswith(f"{x_node} ->")]
     assert len(edges_from_x) == 2  # into the batch mean's Sum and into x - mean: the variance path goes via x - mean
-    for name in ("batch mean", "batch var", "x^", "gamma", "beta"):
+    for name in ("batch mean", "batch var", "x - mean", "scale", "gamma", "beta"):
         assert name in graph.source
 
 

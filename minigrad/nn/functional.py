@@ -125,7 +125,7 @@ def conv2d(
     if weight.ndim != 4:
         raise ShapeError(f"conv2d: weight must be 4D (C_out, C_in/groups, kH, kW), got shape {weight.shape}")
     out_channels, group_in, kh, kw = weight.shape
-    n, in_channels, height, width = x.shape
+    in_channels, height, width = x.shape[1:]
     if groups < 1 or in_channels != group_in * groups or out_channels % groups:
         raise ShapeError(
             f"conv2d: input with {in_channels} channel(s) (shape {input.shape}) does not fit weight {weight.shape} "
