@@ -112,7 +112,7 @@ class Add(Primitive):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.size + b.size < parallel.MIN_ELEMENTWISE:
             return a + b
-        return parallel.elementwise(np.add, a, b)  # a + b, split across threads
+        return parallel.elementwise(np.add, a, b)  # a + b on large arrays, split across threads
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return grad, grad  # d(a+b)/da = d(a+b)/db = 1
@@ -124,7 +124,7 @@ class Mul(Primitive):
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.size + b.size < parallel.MIN_ELEMENTWISE:
             return a * b
-        return parallel.elementwise(np.multiply, a, b)  # a * b, split across threads
+        return parallel.elementwise(np.multiply, a, b)  # a * b on large arrays, split across threads
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         a, b = self.inputs
@@ -282,6 +282,8 @@ def _is_positive_zero(x: np.ndarray) -> bool:
 def _select_bits(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """``where(keep, x, 0)``, exactly, as one integer multiply of x's bits by 0 or 1."""
     bits = BITS[x.dtype.itemsize]
+    if x.size + keep.size < parallel.MIN_ELEMENTWISE:
+        return np.multiply(x.view(bits), keep, dtype=bits).view(x.dtype)
     return parallel.elementwise(np.multiply, x.view(bits), keep, dtype=bits).view(x.dtype)
 
 
@@ -617,6 +619,7 @@ class Im2Col(Primitive):
     def forward(self, a: np.ndarray) -> np.ndarray:
         n, c, _ = a.shape
         columns = np.empty((c, len(self.offsets), n, self.length), dtype=a.dtype)
+
         for k, offset in enumerate(self.offsets):  # a loop over kernel offsets, each one vectorised
             columns[:, k] = a[:, :, offset : offset + self.length].transpose(1, 0, 2)
         return columns
@@ -637,8 +640,12 @@ class Col2Im(Primitive):
     def forward(self, columns: np.ndarray) -> np.ndarray:
         c, _, n, _ = columns.shape
         image = np.zeros((n, c, self.size), dtype=columns.dtype)
-        for k, offset in enumerate(self.offsets):
-            image[:, :, offset : offset + self.length] += columns[:, k].transpose(1, 0, 2)
+
+        def images(batch: slice) -> None:
+            for k, offset in enumerate(self.offsets):
+                image[batch, :, offset : offset + self.length] += columns[:, k, batch].transpose(1, 0, 2)
+
+        parallel.map_chunks(images, n, min_length=parallel.min_rows(columns))  # the batch split across threads
         return image
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:

@@ -12,7 +12,9 @@ run at the same time.
 What is split, and from what size (measured on a 2-core machine, ``bench/bench_parallel.py``):
 
 * matrix products of at least ``MIN_GEMM_MACS`` multiply-adds, along their largest dimension;
-* any job that is a loop over independent pieces (``map_chunks``): Fold over the batch, ...
+* col2im (``ops.Col2Im``) over the batch, from ``MIN_SPLIT_ELEMENTS``;
+* elementwise sums and products (and Where's select) from ``MIN_ELEMENTWISE`` elements:
+  memory-bound, smaller ones gain nothing.
 
 ``MINIGRAD_NUM_THREADS=1`` turns all of it off (one thread, BLAS included); the default is
 the number of cores this process may use.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -36,7 +39,7 @@ import numpy as np
 # Handing work to a sleeping thread and back costs about 0.1 ms here (two futex wake-ups in a
 # VM), so only work well above that is split. Measured by bench/bench_parallel.py on 2 cores:
 # a GEMM of 231 M multiply-adds (LeNet's conv2) runs 1.8-1.9x faster split in two, one of
-# 26 M (an MLP layer) 1.0-1.3x, one of 8 M 0.6x; elementwise ops gain 1.3x at 6 MiB, nothing below.
+# 26 M (an MLP layer) 0.9-1.3x, one of 8 M 0.6-1.0x.
 MIN_GEMM_MACS = 20_000_000
 
 
@@ -93,18 +96,39 @@ def blas_threads(count: int) -> Iterator[None]:
         blas.set_num_threads(previous)
 
 
-def map_chunks(work: Callable[[slice], None], length: int, min_length: int = 2) -> None:
-    """Call ``work(chunk)`` on ``NUM_THREADS`` contiguous slices of ``range(length)`` at once
-    (the calling thread does one of them). Each call must write only its own part."""
+def map_chunks(work: Callable[[slice], None], length: int, min_length: int = 2, pieces: int = 0) -> None:
+    """Call ``work(chunk)`` on contiguous slices that cover ``range(length)``, on the calling
+    thread and the workers at once. Each call must write only its own part.
+
+    The slices are handed out one at a time to whichever thread is free (``pieces`` of them;
+    by default four per thread), so a worker whose core is busy with another program simply
+    takes fewer, and the call is never much slower than doing it all on one thread."""
     if NUM_THREADS == 1 or length < min_length:
         work(slice(0, length))
         return
-    bounds = np.linspace(0, length, min(NUM_THREADS, length) + 1).astype(int)
+    bounds = np.linspace(0, length, min(pieces or 4 * NUM_THREADS, length) + 1).astype(int)
     chunks = [slice(int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds)]
-    futures = [_worker_pool().submit(work, chunk) for chunk in chunks[1:]]
-    work(chunks[0])
-    for future in futures:
-        future.result()  # re-raises a worker's exception here
+    todo = iter(chunks)  # shared: next() on a list iterator is atomic under the GIL
+    remaining, lock, finished = [len(chunks)], threading.Lock(), threading.Event()
+    errors: list[BaseException] = []
+
+    def take_chunks() -> None:
+        for chunk in todo:
+            try:
+                work(chunk)
+            except BaseException as error:  # re-raised in the calling thread below
+                errors.append(error)
+            with lock:
+                remaining[0] -= 1
+                if remaining[0] == 0:
+                    finished.set()
+
+    for _ in range(NUM_THREADS - 1):
+        _worker_pool().submit(take_chunks)
+    take_chunks()
+    finished.wait()  # only chunks a worker has started are waited for
+    if errors:
+        raise errors[0]
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -122,44 +146,51 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             def rows(chunk: slice) -> None:
                 np.matmul(a[..., chunk, :], b, out=out[..., chunk, :])
 
-            map_chunks(rows, m)
+            map_chunks(rows, m, pieces=2 * NUM_THREADS)
         elif n >= 64:  # split the columns of b (and of the output)
 
             def columns(chunk: slice) -> None:
                 np.matmul(a, b[..., chunk], out=out[..., chunk])
 
-            map_chunks(columns, n)
+            map_chunks(columns, n, pieces=2 * NUM_THREADS)
         else:  # small output, long inner dimension: split the sum over k, then add the parts
             parts: dict[int, np.ndarray] = {}
 
             def inner(chunk: slice) -> None:
                 parts[chunk.start] = np.matmul(a[..., chunk], b[..., chunk, :])
 
-            map_chunks(inner, k)
+            map_chunks(inner, k, pieces=2 * NUM_THREADS)
             np.copyto(out, sum(parts[start] for start in sorted(parts)))  # in a fixed order: deterministic
         return out
 
 
-# Elementwise work is memory-bound: splitting it pays only for large arrays (1.3x at 1.6 M
-# float32 elements, 0.75x at 0.4 M on the 2-core build machine; bench/bench_parallel.py).
-MIN_ELEMENTWISE = 1_000_000
+# Measured by bench/bench_parallel.py on 2 cores (best of 15): adding columns back into an
+# image (Col2Im) gains 1.5x split by batch from ~1 M elements; a plain elementwise op is
+# memory-bound and gains 0.9x at 1.5 MiB, 1.2x at 6 MiB, 2.2x at 30 MiB (the CIFAR net's
+# first activations), and loses when the other core is busy: only the large ones are split.
+MIN_SPLIT_ELEMENTS = 1_000_000
+MIN_ELEMENTWISE = 4_000_000
+
+
+def min_rows(array: np.ndarray) -> int:
+    """For ``map_chunks`` over the first axis of a job on ``array``: the number of rows below
+    which it is not split (all of them, when the array is small)."""
+    return 2 if array.size >= MIN_SPLIT_ELEMENTS else len(array) + 1
 
 
 def elementwise(ufunc: Any, *arrays: np.ndarray, **kwargs: Any) -> np.ndarray:
     """``ufunc(*arrays)`` with numpy's broadcasting, split along the first axis of the result
     across the worker threads when the result is large. Each thread writes its own rows."""
-    if NUM_THREADS == 1 or max(a.size for a in arrays) < MIN_ELEMENTWISE:  # the common case: cheap to test
-        return ufunc(*arrays, **kwargs)
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    if shape[0] < NUM_THREADS:
+    if NUM_THREADS == 1 or not shape or shape[0] < NUM_THREADS:
         return ufunc(*arrays, **kwargs)
     out = np.empty(shape, dtype=kwargs.get("dtype") or np.result_type(*arrays))
-    # An operand with fewer dims, or size 1 along the first axis, is broadcast: every thread
+    # An operand with fewer dims, or of size 1 along the first axis, is broadcast: every thread
     # reads all of it. The others are cut like the output.
     cut = [a.ndim == len(shape) and a.shape[0] == shape[0] for a in arrays]
 
     def rows(chunk: slice) -> None:
         ufunc(*[a[chunk] if c else a for a, c in zip(arrays, cut)], out=out[chunk], **kwargs)
 
-    map_chunks(rows, shape[0])
+    map_chunks(rows, shape[0], pieces=2 * NUM_THREADS)
     return out

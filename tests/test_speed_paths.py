@@ -1,5 +1,5 @@
 """The fast paths of issue 7 compute what the plain versions compute: the thread pool's split
-products and elementwise ops, the exact select of Where, Max's saved position, the tile max
+products, elementwise ops and col2im, the exact select of Where, Max's saved position, the tile max
 pooling, the flat im2col of stride-1 convolution and the fused per-channel sums. Values are
 compared with plain numpy and PyTorch; gradients with finite differences (float64)."""
 
@@ -37,11 +37,20 @@ def test_split_matmul_equals_numpy(a_shape, b_shape, monkeypatch):
 
 
 def test_split_elementwise_broadcasts_like_numpy(monkeypatch):
-    monkeypatch.setattr(parallel, "MIN_ELEMENTWISE", 1)
     monkeypatch.setattr(parallel, "NUM_THREADS", 2)
     a, b, c = rng(1).standard_normal((6, 3, 4)), rng(2).standard_normal((1, 3, 1)), rng(3).standard_normal(4)
     np.testing.assert_array_equal(parallel.elementwise(np.add, a, b), a + b)
     np.testing.assert_array_equal(parallel.elementwise(np.multiply, c, a), c * a)
+
+
+def test_col2im_split_by_batch_equals_one_thread(monkeypatch):
+    offsets, length = (0, 1, 6, 7), 10
+    columns = rng(3).standard_normal((3, 4, 8, length))
+    monkeypatch.setattr(parallel, "NUM_THREADS", 1)
+    one = ops.Col2Im(20, offsets, length).forward(columns)
+    monkeypatch.setattr(parallel, "NUM_THREADS", 2)
+    monkeypatch.setattr(parallel, "MIN_SPLIT_ELEMENTS", 1)
+    np.testing.assert_array_equal(ops.Col2Im(20, offsets, length).forward(columns), one)
 
 
 def test_one_thread_setting_turns_the_pool_off():
