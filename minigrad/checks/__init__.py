@@ -5,6 +5,7 @@ PyTorch, to second order; minigrad's own, a mistake from the gallery, or yours),
 ``minigrad.gradcheck`` and ``minigrad.check_batchnorm`` do, on first use."""
 
 from minigrad.checks.bncheck import BatchNormReport, check_batchnorm
+from minigrad.checks.bnderive import derive_batchnorm
 from minigrad.checks.bnimpl import ImplementationError, load_function
 from minigrad.checks.bnmistakes import MISTAKES
 from minigrad.checks.finite_differences import central_differences
@@ -17,6 +18,7 @@ __all__ = [
     "ImplementationError",
     "central_differences",
     "check_batchnorm",
+    "derive_batchnorm",
     "gradcheck",
     "gradgradcheck",
     "load_function",
