@@ -90,8 +90,7 @@ def failing_rows(report: bncheck.BatchNormReport) -> dict[tuple[str, str, str, s
     for kind in found:
         rows = [c for c in report.comparisons if c.kind == kind]
         assert all(not c.passed for c in rows), f"{kind} fails in only some layouts or dtypes"
-    order = list(bncheck._all_columns())
-    return {kind: " ".join(sorted(columns, key=order.index)) for kind, columns in found.items()}
+    return {kind: " ".join(sorted(columns, key=bncheck.COLUMN_ORDER.index)) for kind, columns in found.items()}
 
 
 # ----------------------------------------------------------------------------- minigrad's own routes

@@ -52,6 +52,7 @@ COLUMNS = {
     "second order": {"x": "x", "weight": "gamma", "bias": "beta"},
     "paths": {"dx": "dx"},
 }
+COLUMN_ORDER = list(dict.fromkeys(label for table in COLUMNS.values() for label in table.values()))
 # Largest allowed max|error| / max|reference|, per (table, against, dtype). Finite differences
 # have an O(eps^2) error (about 1e-10 relative in float64); float32 rounds at about 1e-7.
 TOLERANCE = {
@@ -434,18 +435,18 @@ def _header(columns: dict[str, str], widths: dict[str, int]) -> str:
 def _summary(impl: Implementation, report: BatchNormReport, say: Callable) -> None:
     rows = [c for c in report.comparisons if c.implementation == impl.name]
     skipped = [s for s in report.skipped if s.implementation == impl.name]
-    could_not = f"; {len(skipped)} could not run (see above)" if skipped else ""
+    parts = f"{len(skipped)} part" + ("" if len(skipped) == 1 else "s")
+    could_not = f"; {parts} could not run (see above)" if skipped else ""
     failed = [c for c in rows if not c.passed]
     if not failed:
         say(f"\n{impl.name}: all {len(rows)} rows agree{could_not}")
         return
     say(f"\n{impl.name}: {len(failed)} of {len(rows)} rows disagree{could_not}:")
-    order = list(_all_columns())
     lines = []
     for kind, group in _group(failed).items():
         table, mode, setting, against = kind
         total = sum(1 for c in rows if c.kind == kind)
-        columns = sorted({col for c in group for col in c.failing}, key=order.index)
+        columns = sorted({col for c in group for col in c.failing}, key=COLUMN_ORDER.index)
         where, count = f"{mode} {setting}".strip(), f"in {len(group)} of {total}"
         lines.append((table, where, f"vs {against}", " ".join(columns), count))
     widths = [max(len(line[i]) for line in lines) for i in range(5)]
@@ -460,10 +461,6 @@ def _group(rows: list[Comparison]) -> dict[tuple[str, str, str, str], list[Compa
     for row in rows:
         groups.setdefault(row.kind, []).append(row)
     return groups
-
-
-def _all_columns() -> dict[str, None]:
-    return {label: None for table in COLUMNS.values() for label in table.values()}
 
 
 # ----------------------------------------------------------------------------- costs
