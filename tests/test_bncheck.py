@@ -132,6 +132,37 @@ def test_a_broken_closed_form_fails_its_rows(monkeypatch):
     report = minigrad.check_batchnorm(impl="fused", dtypes=("float64",), verbose=False)
     rows = failing_rows(report)
     assert rows[(FIRST, "train", "", "definition")] == "dx" and rows[(FIRST, "eval", "", "finite diff")] == "dx"
+    assert report.hints["fused (b)"][:2] == [  # no mistake of the gallery matches: the pattern speaks
+        "the forward is right but dx disagrees with finite differences of your own forward, so the backward is "
+        "wrong: a value detached or computed outside the graph (.array, numpy, .detach()), or a mistake in a "
+        "hand-written backward",
+        "eval mode differs from the definition: it must normalise with running_mean and running_var",
+    ]
+
+
+def test_an_unknown_mistake_in_the_running_statistics_is_described_by_its_rows():
+    def update_twice(input, running_mean, running_var, momentum, eps):
+        for _ in range(2):
+            bnmistakes.minigrads_update(input, running_mean, running_var, momentum, eps)
+
+    impl = bnmistakes.with_mistake("updates twice", update=update_twice)
+    report = minigrad.check_batchnorm(impl=impl, dtypes=("float64",), verbose=False)
+    assert {c.table for c in report.failures()} == {RUNNING}
+    assert report.hints["updates twice"] == [
+        "running_mean and running_var differ from the definition: running = (1 - momentum) running + momentum "
+        "batch, with the unbiased batch variance (times m / (m - 1)) for running_var; eval mode leaves them alone"
+    ]
+
+
+def test_a_wrong_forward_that_is_no_known_mistake_is_described_by_its_rows():
+    def scaled(x, gamma, beta, eps):
+        axes, shape = (0, *range(2, x.ndim)), (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        x_hat = (x - x.mean(axes, keepdim=True)) / (x.var(axes, keepdim=True, correction=0) + eps).sqrt()
+        return gamma.reshape(shape) * x_hat * 1.01 + beta.reshape(shape)
+
+    report = minigrad.check_batchnorm(impl=scaled, dtypes=("float64",), verbose=False)
+    (hint,) = report.hints["scaled"]
+    assert hint.startswith("forward differs from the definition (by up to ") and "biased batch variance" in hint
 
 
 # ----------------------------------------------------------------------------- the gallery

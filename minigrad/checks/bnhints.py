@@ -91,11 +91,6 @@ def by_pattern(impl: Implementation, report: bncheck.BatchNormReport) -> list[st
         ]  # fmt: skip
 
     hints = []
-    if all(c.dtype == "float32" for c in failed):
-        return [
-            "only float32 rows fail: the implementation loses precision in float32; compute the variance as "
-            "mean((x - mean)^2), not mean(x^2) - mean(x)^2, which cancels"
-        ]
     forward = failing("first order", "definition", "train", "y")
     if forward:
         layouts = {c.config for c in forward}
@@ -110,30 +105,34 @@ def by_pattern(impl: Implementation, report: bncheck.BatchNormReport) -> list[st
                 f"forward differs from the definition (by up to {worst:.1e} relative): y = gamma (x - mean) / "
                 "sqrt(var + eps) + beta, with the batch mean and the biased batch variance of each channel"
             )
-    elif failing("first order", "definition", "train"):
-        columns = sorted({col for c in failing("first order", "definition", "train") for col in c.failing})
-        if failing("first order", "finite diff", "train"):
-            hints.append(
-                f"the forward is right but {' and '.join(columns)} disagree with finite differences of your own "
-                "forward, so the backward is wrong: a value detached or computed outside the graph (.array, numpy, "
-                ".detach()), or a mistake in a hand-written backward"
-            )
-        else:
-            hints.append(f"{' and '.join(columns)} differ from the closed form")
+    elif failing("first order", "finite diff", "train"):
+        columns = _columns(failing("first order", "finite diff", "train"))
+        hints.append(
+            f"the forward is right but {_subject(columns)} with finite differences of your own forward, so the "
+            "backward is wrong: a value detached or computed outside the graph (.array, numpy, .detach()), or a "
+            "mistake in a hand-written backward"
+        )
     elif failing("second order", "finite diff"):
         hints.append(
             "first derivatives are right but second derivatives are not: the backward is not differentiable as "
             "written. A hand-written backward must compute with Tensor operations on self.inputs (not with saved "
             "numpy arrays or .array); a mean detached inside the variance does this too"
         )
-    elif failing("second order"):
-        hints.append("Hessian-vector products differ from the closed form while agreeing with your own gradient")
     if failing("first order", mode="eval") or failing("second order", mode="eval"):
         hints.append("eval mode differs from the definition: it must normalise with running_mean and running_var")
     if failing("running stats"):
-        columns = sorted({col for c in failing("running stats") for col in c.failing})
+        columns = _columns(failing("running stats"))
         hints.append(
-            f"{' and '.join(columns)} differ from the definition: running = (1 - momentum) running + momentum "
+            f"{_subject(columns, 'differ')} from the definition: running = (1 - momentum) running + momentum "
             "batch, with the unbiased batch variance (times m / (m - 1)) for running_var; eval mode leaves them alone"
         )
-    return hints
+    return hints or ["see the rows marked NO above"]
+
+
+def _columns(rows: list[bncheck.Comparison]) -> list[str]:
+    return sorted({column for row in rows for column in row.failing}, key=bncheck.COLUMN_ORDER.index)
+
+
+def _subject(columns: list[str], verb: str = "disagree") -> str:
+    """'dx disagrees', 'dx and dgamma disagree'."""
+    return f"{' and '.join(columns)} {verb}{'s' if len(columns) == 1 else ''}"
