@@ -1,7 +1,8 @@
 """The ``minigrad`` command line.
 
 minigrad demo                          # derivatives to third order, the BatchNorm check, LeNet-BN on built-in digits
-minigrad check-bn                      # BatchNorm's gradients four ways; exits 1 on any disagreement
+minigrad check-bn                      # BatchNorm checked against its definition, finite differences, PyTorch
+minigrad check-bn --impl my_bn.py:bn   # ... your own fn(x, gamma, beta, eps); --mistake NAME, --derive
 minigrad graph --out bn.svg            # draw the derived BatchNorm's graph (needs Graphviz's dot)
 minigrad train cnn --dataset mnist --data-dir DIR --epochs 2   # train a model, with progress, metrics and plots
 
@@ -350,7 +351,9 @@ def graph_command(args: argparse.Namespace) -> int:
 
 
 def check_bn_command(args: argparse.Namespace) -> int:
-    return 0 if minigrad.check_batchnorm().passed else 1
+    from minigrad.checks.bncommand import check_bn
+
+    return check_bn(impl=args.impl, mistake=args.mistake, derive=args.derive, definition=args.definition)
 
 
 # ----------------------------------------------------------------------------- the parser
@@ -366,9 +369,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo_parser.add_argument("--epochs", type=positive_int, default=1, help="training epochs (default 1)")
     demo_parser.add_argument("--out", default="runs/demo", help="the folder for metrics, curves and the graph")
 
-    commands.add_parser("check-bn", help="check BatchNorm's gradients; exit 1 on disagreement").set_defaults(
-        run=check_bn_command
-    )
+    check_bn = commands.add_parser("check-bn", help="check a BatchNorm: minigrad's, a mistake, yours")
+    check_bn.set_defaults(run=check_bn_command)
+    check_bn.add_argument("--impl", metavar="FILE.py:FUNCTION", help="your fn(x, gamma, beta, eps) (or derived, fused)")
+    check_bn.add_argument("--definition", default="batchnorm", help="check --impl against batchnorm (default) or lite")
+    check_bn.add_argument("--mistake", metavar="NAME", help="a classic mistake from the gallery: the rows it fails")
+    check_bn.add_argument("--derive", action="store_true", help="derive the backward node by node")
 
     graph_parser = commands.add_parser("graph", help="render the derived BatchNorm graph with Graphviz")
     graph_parser.add_argument("--out", default="batchnorm.svg", help="output file; its extension picks the format")

@@ -3,7 +3,9 @@
 ``draw_graph(y, names={"x": x})`` returns a ``graphviz.Digraph``: ellipses are tensors
 (named ones labelled, leaves that require grad in blue), boxes are primitive ops. Every
 path from ``y`` back to a leaf is one term of that leaf's gradient: the chain rule sums
-over paths. ``batchnorm_graph()`` draws the derived BatchNorm, where x has three paths.
+over paths. ``batchnorm_graph()`` draws the derived BatchNorm, where x has two edges (into the
+mean's Sum and into x - mean) and four routes to y, one of them (mean -> variance) exactly zero;
+the "three paths" of dx are x's three named roles (direct, mean, variance), not edges.
 """
 
 from __future__ import annotations

@@ -2,13 +2,11 @@
 
 Against PyTorch: forward, gradients and running statistics over several training steps, for
 BN1d on (N, C) and (N, C, L) and BN2d, in train and eval mode. Against each other and
-against finite differences: first and second derivatives. Then the errors, the public
-``check_batchnorm`` and the ``minigrad check-bn`` command.
+against finite differences: first and second derivatives. Then the errors. The public
+``check_batchnorm`` and the ``minigrad check-bn`` command are tested in test_bncheck.py.
 """
 
 from __future__ import annotations
-
-import io
 
 import numpy as np
 import pytest
@@ -304,52 +302,3 @@ def test_reset_running_stats():
     np.testing.assert_array_equal(layer.running_mean.array, 0)
     np.testing.assert_array_equal(layer.running_var.array, 1)
     assert int(layer.num_batches_tracked.item()) == 0
-
-
-# ----------------------------------------------------------------------------- the public check
-
-
-@needs_torch
-def test_check_batchnorm_report():
-    out = io.StringIO()
-    report = minigrad.check_batchnorm(dtypes=("float64", "float32"), cost_shape=(4, 2, 3, 3), file=out)
-    assert report.passed
-    methods = {c.method for c in report.comparisons}
-    assert {"closed form", "finite diff", "PyTorch", "dx paths"} <= methods
-    assert {"H v (a) autodiff vs finite diff", "H v (b) closed form vs (a)", "H v (d) PyTorch vs (a)"} <= methods
-    configs = {(c.config, c.mode, c.dtype) for c in report.comparisons if c.method == "closed form"}
-    assert len(configs) == 3 * 2 * 2  # three layouts, train and eval, two dtypes
-    assert set(report.costs) == {"derived (a)", "fused (b)"}
-    for cost in report.costs.values():
-        assert cost["nodes"] >= 1 and cost["bytes"] > 0 and cost["seconds"] > 0
-    assert report.costs["fused (b)"]["nodes"] == 1
-    assert report.costs["derived (a)"]["nodes"] > report.costs["fused (b)"]["nodes"]
-    assert set(report.paths) == {
-        "direct through x^", "through the batch mean", "through the batch variance", "sum of paths - dx",
-    }  # fmt: skip
-    assert all(error < 1e-12 for error in report.paths.values())
-    text = out.getvalue()
-    assert "through the batch variance" in text and "PASSED" in text
-
-
-def test_check_batchnorm_fails_on_a_wrong_gradient(monkeypatch):
-    """The check can fail: break the closed form's dx and it must say so."""
-    from minigrad.nn import batchnorm
-
-    original = batchnorm.FusedBatchNorm.backward
-
-    def wrong_backward(self, grad, out):
-        dx, dgamma, dbeta = original(self, grad, out)
-        return dx * 1.001, dgamma, dbeta
-
-    monkeypatch.setattr(batchnorm.FusedBatchNorm, "backward", wrong_backward)
-    report = minigrad.check_batchnorm(dtypes=("float64",), modes=("train",), cost_shape=(2, 2, 2, 2), verbose=False)
-    assert not report.passed
-    assert any(c.method == "closed form" and not c.passed for c in report.comparisons)
-
-
-def test_check_bn_command_exits_zero(capsys):
-    from minigrad.cli import main
-
-    assert main(["check-bn"]) == 0
-    assert "PASSED" in capsys.readouterr().out

@@ -12,8 +12,10 @@ the running statistics exactly as PyTorch does.
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +33,8 @@ def channel_layout(x: Any) -> tuple[tuple[int, ...], tuple[int, ...], int]:
     return axes, per_channel, math.prod(x.shape[a] for a in axes)
 
 
-class Normalized(NamedTuple):
+@dataclass
+class Normalized:
     """The stages of BN's normalisation, each shaped to broadcast against x."""
 
     mean: Any  # mu_B (or the running mean)
@@ -39,9 +42,10 @@ class Normalized(NamedTuple):
     centered: Any  # x - mu
     inv_std: Any  # 1 / sqrt(sigma^2 + eps), per channel
 
-    @property
+    @functools.cached_property
     def x_hat(self) -> Any:
-        """(x - mu) / sqrt(sigma^2 + eps), computed when asked for (the derived route never needs it)."""
+        """(x - mu) / sqrt(sigma^2 + eps): computed the first time it is asked for, then kept
+        (the derived route never asks: it folds gamma into the scale instead)."""
         return self.centered * self.inv_std
 
 
