@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from minigrad.autograd import is_grad_enabled, mark_changed_in_place, no_grad
+from minigrad.autograd import is_grad_enabled, mark_changed_in_place, named_scope, no_grad
 from minigrad.ops import Primitive, TensorLike
 from minigrad.shapes import ShapeError
 from minigrad.tensor import Tensor, from_numpy
@@ -56,23 +56,29 @@ def normalize(
     can tell apart the gradient that reaches x through the mean and through the variance.
     """
     axes, per_channel, _ = channel_layout(x)
+    # The named scopes are the paper's four lines; drawings group the ops they record by them.
     if running is None:
-        mean = (x if x_for_mean is None else x_for_mean).mean(axis=axes, keepdims=True)
-        deviation = (x if x_for_var is None else x_for_var) - mean
-        var = (deviation * deviation).mean(axis=axes, keepdims=True)
-        centered = deviation if x_for_var is None else x - mean
+        with named_scope("mean"):
+            mean = (x if x_for_mean is None else x_for_mean).mean(axis=axes, keepdims=True)
+        with named_scope("variance"):
+            deviation = (x if x_for_var is None else x_for_var) - mean
+            var = (deviation * deviation).mean(axis=axes, keepdims=True)
+            centered = deviation if x_for_var is None else x - mean
     else:
         mean, var = (s.reshape(per_channel) for s in running)
         centered = x - mean
-    inv_std = (var + eps) ** -0.5
-    return Normalized(mean, var, centered, inv_std, centered * inv_std)
+    with named_scope("normalize"):
+        inv_std = (var + eps) ** -0.5
+        x_hat = centered * inv_std
+    return Normalized(mean, var, centered, inv_std, x_hat)
 
 
 def scale_and_shift(x_hat: Any, weight: Any, bias: Any) -> Any:
     """y_i = gamma x^_i + beta, per channel (either may be None: no affine parameters)."""
     _, per_channel, _ = channel_layout(x_hat)
-    y = x_hat if weight is None else x_hat * weight.reshape(per_channel)
-    return y if bias is None else y + bias.reshape(per_channel)
+    with named_scope("scale and shift"):
+        y = x_hat if weight is None else x_hat * weight.reshape(per_channel)
+        return y if bias is None else y + bias.reshape(per_channel)
 
 
 def batch_norm_derived(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float) -> tuple[Tensor, ...]:
@@ -94,6 +100,7 @@ class FusedBatchNorm(Primitive):
     """
 
     __slots__ = ("eps", "running", "x_hat", "inv_std", "mean", "var")
+    saved_arrays = ("x_hat", "inv_std", "mean", "var")  # freed by backward with the inputs
 
     def __init__(self, eps: float, running: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.eps, self.running = eps, running
