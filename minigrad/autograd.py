@@ -357,7 +357,8 @@ def free_saved(op: Primitive, output: Node) -> None:
     a ``TensorRecord`` of any other constant]. It points at objects that exist anyway: cheap."""
     array = output.array
     structure: list[Any] = [array.shape, array.dtype]
-    for t in op.inputs:
+    inputs: tuple[Any, ...] = op.inputs  # Nodes (TensorLike is what a VJP sees of them)
+    for t in inputs:
         structure.append(t._op or (t if t.requires_grad or not t.array.ndim else TensorRecord(t)))
     op.structure = structure
     op.inputs = ()

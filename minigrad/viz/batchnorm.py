@@ -18,6 +18,10 @@ from minigrad.viz.draw import Drawer, Drawing, draw_backward, draw_graph, html_l
 from minigrad.viz.graph import Graph
 from minigrad.viz.labels import name_nodes
 
+# With create_graph=True the fused op's backward recomputes BN's stages from x (so that its
+# formula can be differentiated again); its gradient's drawing shows each as one box.
+RECOMPUTED = ("mean", "variance", "normalize")
+
 
 @dataclass
 class BatchNormExample:
@@ -30,7 +34,9 @@ class BatchNormExample:
 
     @property
     def names(self) -> dict[str, Tensor]:
-        return {"x": self.x, "∂L/∂y": self.dy}
+        """x and ∂L/∂y; γ and β too, for drawings in which no op of the module reads them (the
+        fused op's backward)."""
+        return {"x": self.x, "∂L/∂y": self.dy, "γ": self.module.weight, "β": self.module.bias}
 
 
 def batchnorm_example(shape: tuple[int, ...] = (4, 3), fused: bool = False, seed: int = 0) -> BatchNormExample:
@@ -76,7 +82,8 @@ def batchnorm_backward_graph(shape: tuple[int, ...] = (4, 3), fused: bool = Fals
     """The graph of BatchNorm's gradient for one route."""
     example = batchnorm_example(shape, fused)
     route = "fused (closed form)" if fused else "derived"
-    return draw_backward(batchnorm_gradient(example), names=example.names, title=f"The gradient of the {route} BatchNorm")
+    title = f"The graph of the {route} BatchNorm's gradient"
+    return draw_backward(batchnorm_gradient(example), names=example.names, title=title, collapse=RECOMPUTED)
 
 
 def batchnorm_backward_graphs(shape: tuple[int, ...] = (4, 3)) -> Drawing:
@@ -88,11 +95,17 @@ def batchnorm_backward_graphs(shape: tuple[int, ...] = (4, 3)) -> Drawing:
         grads = batchnorm_gradient(example)
         graph = Graph(list(grads.values()), {**example.names, **grads})
         name_nodes(graph)
-        count = sum(op.is_backward for op in graph.ops)
-        route = "fused: the closed-form formula" if fused else "derived: the chain rule through every primitive"
+        ops = [op for op in graph.ops if op.is_backward]
+        recomputing = sum(bool(set(op.scope) & set(RECOMPUTED)) for op in ops)
+        if fused:
+            formula = len(ops) - recomputing
+            words = f"fused: one closed-form formula, {formula} ops (and {recomputing} recomputing x̂ from x)"
+        else:
+            words = f"derived: the chain rule through every primitive, {len(ops)} ops"
         with drawing.subgraph(name=f"cluster_{prefix}") as side:
-            side.attr(label=html_label(f"{route} ({count} ops)"), fontsize="14", style="rounded", color="#999999")
-            Drawer(graph, False, False, (), only_backward=True, prefix=prefix).draw(side, legend=not fused)
+            side.attr(label=html_label(words), fontsize="14", style="rounded", color="#999999")
+            drawer = Drawer(graph, False, False, RECOMPUTED, only_backward=True, prefix=prefix, fold=True)
+            drawer.draw(side, legend=not fused)
     return drawing
 
 

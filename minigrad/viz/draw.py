@@ -9,6 +9,7 @@ chain rule sums over paths. The colours are explained by the legend in each pict
 from __future__ import annotations
 
 import html
+import itertools
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from minigrad.viz.labels import (
 FONT = "Helvetica"
 SLIDE = "13.33,7.5"  # inches: a 16:9 slide; larger drawings are scaled down to fit
 LARGE_GRAPH = 2000  # nodes: past this, drawing without collapse= warns
+ROW = 5  # collapsed modules per row
+SLIDE_NODES = 200  # past this a drawing is not scaled down to a slide
 
 # What each kind of node looks like, and the words the legend uses for it.
 TENSOR_STYLE: dict[str, dict[str, str]] = {
@@ -42,7 +45,6 @@ TENSOR_STYLE: dict[str, dict[str, str]] = {
     "buffer": {"fillcolor": "#e6e6e6", "style": "filled,dashed"},
     "constant": {"fillcolor": "white", "style": "dashed"},
     "intermediate": {"fillcolor": "white", "style": "filled"},
-    "forward": {"fillcolor": "#eeeeee", "style": "filled"},
     "output": {"fillcolor": "#f7c6c6", "style": "filled,bold"},
 }
 OP_STYLE = {"fillcolor": "#dcdcdc", "style": "filled"}
@@ -53,8 +55,7 @@ LEGEND_WORDS = {
     "parameter": "parameter",
     "buffer": "buffer (running statistics)",
     "constant": "constant",
-    "intermediate": "intermediate tensor",
-    "forward": "forward tensor it reads",
+    "intermediate": "intermediate tensor (shape, and dtype if unusual)",
     "output": "output",
 }
 CLUSTER_FILLS = ["#f4f7fb", "#e9f0f8", "#dde8f4", "#f6f6ee"]  # by depth, so nested boxes stand apart
@@ -78,14 +79,18 @@ class Drawing(graphviz.Digraph):
 
 
 def new_drawing(title: str | None, rankdir: str, text: str = "") -> Drawing:
-    drawing = Drawing(text=text)
-    drawing.attr(
-        rankdir=rankdir, fontname=FONT, fontsize="16", label=html_label(title) if title else "", labelloc="t",
-        size=SLIDE, nodesep="0.2", ranksep="0.3", newrank="true",
-    )  # fmt: skip
+    drawing = Drawing(text=text, graph_attr={
+        "rankdir": rankdir, "fontname": FONT, "fontsize": "16", "label": html_label(title) if title else "",
+        "labelloc": "t", "size": SLIDE, "nodesep": "0.2", "ranksep": "0.3", "newrank": "true",
+    })  # fmt: skip
     drawing.attr("node", fontname=FONT, fontsize="11", margin="0.06,0.03", height="0.3", penwidth="1")
     drawing.attr("edge", arrowsize="0.6", color="#555555")
     return drawing
+
+
+def scope_key(scope: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A hashable key for a scope: modules by identity, stages by name."""
+    return tuple(s if isinstance(s, str) else id(s) for s in scope)
 
 
 def html_label(text: str) -> str:
@@ -130,7 +135,10 @@ def draw_graph(
     from minigrad.viz.listing import listing_of  # the listing is shown in notebooks without dot
 
     drawing = new_drawing(title, rankdir, text=listing_of(graph))
-    Drawer(graph, show_values, show_grads, tuple(collapse), rankdir=rankdir).draw(drawing)
+    drawer = Drawer(graph, show_values, show_grads, tuple(collapse), rankdir=rankdir)
+    drawer.draw(drawing)
+    if drawer.node_count > SLIDE_NODES:
+        drawing.graph_attr.pop("size")  # too many nodes for one slide: keep them legible, to zoom in on
     return drawing
 
 
@@ -140,13 +148,16 @@ def draw_backward(
     params: dict[str, Tensor] | None = None,
     show_values: bool = False,
     show_forward: bool = False,
+    collapse: Iterable[Any] = (),
     rankdir: str = "TB",
     title: str | None = None,
 ) -> Drawing:
     """The graph of a gradient: the ops that a ``create_graph=True`` backward recorded to compute
     ``grads`` (in orange), and the forward tensors they read (x̂, 1/√(σ² + ε), γ, ...), named as
     in the forward drawing. ``grads`` may be a dict of names (``{"∂L/∂x": dx}``).
-    ``show_forward`` draws the forward graph too.
+    ``show_forward`` draws the forward graph too; ``collapse`` works as in ``draw_graph``
+    (and takes stage names: ``("normalize",)``). Unnamed intermediate gradients are drawn as
+    shapes on the edges between the ops.
 
     >>> import minigrad
     >>> x = minigrad.tensor([1.0, 2.0], requires_grad=True)
@@ -168,7 +179,7 @@ def draw_backward(
     from minigrad.viz.listing import listing_of
 
     drawing = new_drawing(title, rankdir, text=listing_of(graph))
-    Drawer(graph, show_values, False, (), only_backward=not show_forward, rankdir=rankdir).draw(drawing)
+    Drawer(graph, show_values, False, tuple(collapse), not show_forward, rankdir=rankdir, fold=True).draw(drawing)
     return drawing
 
 
@@ -183,14 +194,15 @@ def show(*outputs: Tensor, **options: Any) -> Drawing:
 
 @dataclass(eq=False)
 class Box:
-    """A collapsed module: one node standing for every op recorded inside it."""
+    """A collapsed module (or named stage): one node standing for every op recorded inside it."""
 
-    key: tuple[int, ...]
-    module: Module
+    key: tuple[Any, ...]
+    entry: Module | str
     scope: tuple[Any, ...]  # the scope it is drawn in (its module's parent)
     ops: list[OpNode] = field(default_factory=list)
     inputs: list[TensorNode] = field(default_factory=list)
     outputs: list[TensorNode] = field(default_factory=list)
+    hidden_inputs: list[TensorNode] = field(default_factory=list)  # data only its ops read: not drawn
 
 
 class Drawer:
@@ -205,19 +217,26 @@ class Drawer:
         only_backward: bool = False,
         prefix: str = "",
         rankdir: str = "TB",
+        fold: bool = False,
     ) -> None:
         self.graph, self.show_values, self.show_grads = graph, show_values, show_grads
         self.prefix, self.rankdir = prefix, rankdir
-        self.box_of = self._collapse(collapse)
         ops = [op for op in graph.ops if op.is_backward or not only_backward]
+        self.box_of = self._collapse(ops, collapse)
         self.ops = [op for op in ops if id(op) not in self.box_of]
         self.boxes = list({id(b): b for b in self.box_of.values()}.values())
-        self.tensors = self._visible_tensors(ops, only_backward)
+        self.tensors = self._visible_tensors(only_backward)
+        self.drawn_ops = {id(op) for op in self.ops}
+        self.folded = self._folded(fold)
+        self.tensors = [t for t in self.tensors if id(t) not in self.folded]
         self.kinds: set[str] = set()
-        count = len(self.ops) + len(self.tensors) + len(self.boxes)
+        dtypes = [t.dtype for t in self.tensors if t.dtype is not None]
+        self.usual_dtype = max(set(dtypes), key=dtypes.count) if dtypes else None
+        count = self.node_count = len(self.ops) + len(self.tensors) + len(self.boxes)
         if count > LARGE_GRAPH and not collapse:
             children = sorted({graph.module_paths.get(id(m), "") for op in graph.ops for m in op.scope[1:2]})
-            hint = f" (the outermost module's children: {', '.join(c for c in children if c)[:120]})" if children else ""
+            named = ", ".join(c for c in children if c)[:120]
+            hint = f" (the outermost module's children: {named})" if named else ""
             warnings.warn(
                 f"drawing {count} nodes: the picture will be hard to read and slow to render; pass collapse= with "
                 f"module names or types to draw each as one box{hint}",
@@ -226,46 +245,83 @@ class Drawer:
 
     # ------------------------------------------------------------------------- what is drawn
 
-    def _collapse(self, collapse: tuple[Any, ...]) -> dict[int, Box]:
-        """id(op) -> the box of the outermost collapsed module it was recorded in."""
+    def _collapse(self, ops: list[OpNode], collapse: tuple[Any, ...]) -> dict[int, Box]:
+        """id(op) -> the box of the outermost collapsed module (or stage) it was recorded in."""
         if not collapse:
             return {}
-        boxes: dict[tuple[int, ...], Box] = {}
+        boxes: dict[tuple[Any, ...], Box] = {}
         box_of: dict[int, Box] = {}
-        for op in self.graph.ops:
+        for op in ops:
             for depth, entry in enumerate(op.scope):
-                if isinstance(entry, Module) and self._matches(entry, collapse):
-                    key = tuple(id(s) for s in op.scope[: depth + 1])
+                if self._matches(entry, collapse):
+                    key = scope_key(op.scope[: depth + 1])
                     box = boxes.setdefault(key, Box(key, entry, op.scope[:depth]))
                     box.ops.append(op)
                     box_of[id(op)] = box
                     break
+        self.box_of = box_of
         for box in boxes.values():
             inside = {id(op) for op in box.ops}
             for op in box.ops:
                 for t in op.inputs:
-                    if (t.op is None or id(t.op) not in inside) and not self._owned_by(t, box) and t not in box.inputs:
+                    if (t.op is not None and id(t.op) in inside) or t in box.inputs or t in box.hidden_inputs:
+                        continue
+                    if not self._owned_by(t, box):
                         box.inputs.append(t)
+                    elif t.kind == "input":
+                        box.hidden_inputs.append(t)
                 out = op.output
                 if out.kind == "output" or any(id(c) not in inside for c in out.consumers):
                     box.outputs.append(out)
         return box_of
 
-    def _matches(self, module: Module, collapse: tuple[Any, ...]) -> bool:
-        path = self.graph.module_paths.get(id(module), "")
+    def _matches(self, entry: Any, collapse: tuple[Any, ...]) -> bool:
+        """A module matches its dotted name, its class or its class's name; a stage its name."""
+        if isinstance(entry, str):
+            return entry in collapse
+        path = self.graph.module_paths.get(id(entry), "")
         for spec in collapse:
-            if isinstance(spec, type) and isinstance(module, spec):
+            if isinstance(spec, type) and isinstance(entry, spec):
                 return True
-            if isinstance(spec, str) and spec in (path, type(module).__name__):
+            if isinstance(spec, str) and spec in (path, type(entry).__name__):
                 return True
         return False
 
     def _owned_by(self, t: TensorNode, box: Box) -> bool:
-        """True for a parameter, buffer or constant that lives inside the collapsed module."""
-        inside = len(t.scope) > len(box.scope) and same_scope(t.scope[len(box.scope)], box.module)
-        return t.is_leaf and t.kind in ("parameter", "buffer", "constant") and inside
+        """True for a parameter, buffer or constant that lives inside the collapsed module, and
+        for an unnamed leaf that only ops inside it read (what conv2d unfolds from an input that
+        needs no gradient, the masks a loss makes from its targets)."""
+        if not t.is_leaf:
+            return False
+        inside = len(t.scope) > len(box.scope) and same_scope(t.scope[len(box.scope)], box.entry)
+        if t.kind in ("parameter", "buffer", "constant") and inside:
+            return True
+        return t.kind == "input" and t.name is None and all(self.box_of.get(id(c)) is box for c in t.consumers)
 
-    def _visible_tensors(self, ops: list[OpNode], only_backward: bool) -> list[TensorNode]:
+    def _folded(self, fold: bool) -> set[int]:
+        """Unnamed intermediate tensors drawn as labels (their shapes) on the edges between the
+        nodes that make and read them, not as nodes: in a gradient's drawing (``fold``) a chain of
+        VJPs then reads like a formula, and between collapsed modules a network reads like its
+        list of layers. Both fit a slide."""
+        folded = set()
+        for t in self.tensors:
+            boxed = t.op is not None and id(t.op) in self.box_of
+            name = t.name if boxed else display_name(t)  # a stage's symbol (y) means nothing outside its box
+            if t.kind != "intermediate" or name is not None or t.op is None or not t.consumers:
+                continue
+            if not all(self.endpoint(c) for c in t.consumers) or not self.endpoint(t.op):
+                continue
+            if fold or (id(t.op) in self.box_of and not self.show_values):
+                folded.add(id(t))
+        return folded
+
+    def endpoint(self, op: OpNode) -> str | None:
+        """The node an op is drawn as: itself, the box it is collapsed into, or none."""
+        if id(op) in self.box_of:
+            return self.box_id(self.box_of[id(op)])
+        return self.op_id(op) if id(op) in self.drawn_ops else None
+
+    def _visible_tensors(self, only_backward: bool) -> list[TensorNode]:
         wanted: set[int] = set()
         for op in self.ops:
             wanted.add(id(op.output))
@@ -284,7 +340,7 @@ class Drawer:
         scopes: dict[tuple[int, ...], tuple[Any, ...]] = {(): ()}
 
         def put(scope: tuple[Any, ...], node_id: str, attrs: dict[str, str]) -> None:
-            key = tuple(id(s) for s in scope)
+            key = scope_key(scope)
             for depth in range(len(scope) + 1):
                 scopes.setdefault(key[:depth], scope[:depth])
             members.setdefault(key, []).append((node_id, attrs))
@@ -298,7 +354,7 @@ class Drawer:
         self.scope_of = {node_id: key for key, nodes in members.items() for node_id, _ in nodes}
         self.first_op: dict[tuple[int, ...], int] = {}  # cluster -> the number of the first op inside
         for op in reversed(self.ops):
-            key = tuple(id(s) for s in op.scope)
+            key = scope_key(op.scope)
             for depth in range(1, len(key) + 1):
                 self.first_op[key[:depth]] = op.output.number
         self.clusters = 0
@@ -307,17 +363,16 @@ class Drawer:
         self._edges(target)
         for tail, head in self.spine:
             target.edge(tail, head, style="invis")
+        self._boxes_in_rows(target)
         if legend:
             self._legend(target)
 
     def _tensor_scope(self, t: TensorNode) -> tuple[Any, ...]:
-        if t.kind == "forward":
-            return ()
         producer_box = self.box_of.get(id(t.op)) if t.op is not None else None
         if producer_box is not None:
             return producer_box.scope
         for box in self.boxes:  # a tensor outside every box, but scoped inside one: draw it next to the box
-            if len(t.scope) > len(box.scope) and same_scope(t.scope[len(box.scope)], box.module):
+            if len(t.scope) > len(box.scope) and same_scope(t.scope[len(box.scope)], box.entry):
                 return box.scope
         return t.scope
 
@@ -364,7 +419,25 @@ class Drawer:
                 firsts.setdefault(key[:-1], []).append(min(numbered))
         for heads in firsts.values():
             ordered = [node_id for _, node_id in sorted(heads)]
-            self.spine.extend(zip(ordered, ordered[1:]))
+            self.spine.extend(itertools.pairwise(ordered))
+
+    def _boxes_in_rows(self, target: Any) -> None:
+        """In a top-to-bottom drawing, a long run of collapsed modules (a network's layers) is
+        laid out in rows of ``ROW`` boxes, read like text, instead of one tall column."""
+        if self.rankdir != "TB":
+            return
+        siblings: dict[tuple[Any, ...], list[Box]] = {}
+        for box in self.boxes:
+            siblings.setdefault(scope_key(box.scope), []).append(box)
+        for boxes in siblings.values():
+            if len(boxes) <= ROW:
+                continue
+            boxes.sort(key=lambda b: b.ops[0].output.number)
+            for start in range(0, len(boxes), ROW):
+                with target.subgraph() as row:
+                    row.attr(rank="same")
+                    for box in boxes[start : start + ROW]:
+                        row.node(self.box_id(box))
 
     def _number(self, node_id: str) -> int:
         return int(node_id[len(self.prefix) :].lstrip("tobpx"))
@@ -391,17 +464,42 @@ class Drawer:
             for t in op.inputs:
                 if id(t) in drawn:
                     self.edge(target, self.tensor_id(t), self.op_id(op), **self.edge_attrs(t))
-            self.edge(target, self.op_id(op), self.tensor_id(op.output))
+            if id(op.output) in drawn:
+                self.edge(target, self.op_id(op), self.tensor_id(op.output))
         for box in self.boxes:
             for t in box.inputs:
-                self.edge(target, self.tensor_id(t), self.box_id(box), **self.edge_attrs(t))
+                if id(t) in drawn:
+                    self.edge(target, self.tensor_id(t), self.box_id(box), **self.edge_attrs(t))
             for t in box.outputs:
-                self.edge(target, self.box_id(box), self.tensor_id(t))
+                if id(t) in drawn:
+                    self.edge(target, self.box_id(box), self.tensor_id(t))
+        for t in self.graph.tensors:  # folded tensors: one edge from their maker to each reader
+            if id(t) not in self.folded:
+                continue
+            assert t.op is not None
+            tail = self.endpoint(t.op)
+            label = f'<<FONT POINT-SIZE="8" COLOR="#555555">{shape_text(t.shape)}</FONT>>'
+            heads = list(dict.fromkeys(self.endpoint(c) for c in t.consumers))
+            for head in heads:
+                if tail and head and head != tail:
+                    self.edge(target, tail, head, label=label)
 
     def edge_attrs(self, t: TensorNode) -> dict[str, str]:
         return {"style": "dashed", "color": "#888888"} if t.kind == "constant" else {}
 
     def _legend(self, target: graphviz.Digraph) -> None:
+        rows = self.legend_rows()
+        dashed_cell = ' STYLE="dashed"'
+        cells = "".join(
+            f'<TR><TD BGCOLOR="{colour}" WIDTH="18"{dashed_cell if dashed else ""}> </TD>'
+            f'<TD ALIGN="LEFT"><FONT POINT-SIZE="10">{html.escape(words)}</FONT></TD></TR>'
+            for colour, words, dashed in rows
+        )
+        table = f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="3" CELLPADDING="2">{cells}</TABLE>>'
+        target.node(f"{self.prefix}legend", table, shape="plaintext")
+
+    def legend_rows(self) -> list[tuple[str, str, bool]]:
+        """(colour, words, dashed) for each kind of node in the drawing."""
         rows = []
         for kind in TENSOR_STYLE:
             if kind in self.kinds:
@@ -412,15 +510,8 @@ class Drawer:
         if any(op.is_backward for op in self.ops):
             rows.append((BACKWARD_OP_STYLE["fillcolor"], "op of the backward pass", False))
         if self.boxes:
-            rows.append(("#d5e3f3", "collapsed module", False))
-        dashed_cell = ' STYLE="dashed"'
-        cells = "".join(
-            f'<TR><TD BGCOLOR="{colour}" WIDTH="18"{dashed_cell if dashed else ""}> </TD>'
-            f'<TD ALIGN="LEFT"><FONT POINT-SIZE="10">{html.escape(words)}</FONT></TD></TR>'
-            for colour, words, dashed in rows
-        )
-        table = f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="3" CELLPADDING="2">{cells}</TABLE>>'
-        target.node(f"{self.prefix}legend", table, shape="plaintext")
+            rows.append(("#d5e3f3", "collapsed module or stage", False))
+        return rows
 
     # ------------------------------------------------------------------------- node ids and labels
 
@@ -447,11 +538,14 @@ class Drawer:
             lines.append(f"<B>{html.escape(name)}</B>{extra}")
         if t.kind == "constant":
             lines.append("constant")
-        dtype = "" if t.dtype is None else f" {t.dtype}"
+        # Unnamed intermediates say only what differs: their shape, and their dtype if unusual.
+        plain = not name and t.kind == "intermediate"
+        dtype = "" if t.dtype is None or (plain and t.dtype == self.usual_dtype) else f" {t.dtype}"
         lines.append(f'<FONT POINT-SIZE="9" COLOR="#444444">{shape_text(t.shape)}{dtype}</FONT>')
         lines.extend(self.data_lines(t))
-        return {"label": "<" + "<BR/>".join(lines) + ">", "shape": "ellipse", "penwidth": "2" if "bold" in style["style"]
-                else "1", **style}  # fmt: skip
+        small = {"height": "0.2", "margin": "0.02,0.01"} if plain and len(lines) == 1 else {}
+        width = "2" if "bold" in style["style"] else "1"
+        return {"label": "<" + "<BR/>".join(lines) + ">", "shape": "ellipse", "penwidth": width, **style, **small}
 
     def data_lines(self, t: TensorNode) -> list[str]:
         """Value and gradient statistics, as asked; or why they are missing."""
@@ -478,12 +572,13 @@ class Drawer:
         return {"label": f"<{label}>", "shape": "box", **style}
 
     def box_attrs(self, box: Box) -> dict[str, str]:
-        shapes_in = ", ".join(shape_text(t.shape) for t in box.inputs) or "—"
+        data_in = [t for t in box.inputs if not t.is_leaf or t.kind in ("input", "leaf")] + box.hidden_inputs
+        shapes_in = ", ".join(shape_text(t.shape) for t in data_in) or "—"
         shapes_out = ", ".join(shape_text(t.shape) for t in box.outputs) or "—"
-        lines = [f"<B>{html.escape(self.graph.module_label(box.module))}</B>",
+        lines = [f"<B>{html.escape(self.cluster_label(box.entry))}</B>",
                  f'<FONT POINT-SIZE="9">{shapes_in} → {shapes_out}</FONT>',
-                 f'<FONT POINT-SIZE="8">{len(box.ops)} ops</FONT>']  # fmt: skip
-        for name, p in box.module.named_parameters():
+                 f'<FONT POINT-SIZE="8">{len(box.ops)} op{"s" if len(box.ops) > 1 else ""}</FONT>']  # fmt: skip
+        for name, p in box.entry.named_parameters() if isinstance(box.entry, Module) else ():
             text = f"{name} {shape_text(p.shape)}"
             if self.show_grads and p.grad is not None:
                 text += f"  ∂ max|g| {grad_text(p.grad.array).rsplit(' ', 1)[-1]}" if p.grad.array.size > 4 else ""

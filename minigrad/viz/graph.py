@@ -47,9 +47,7 @@ class TensorNode:
 
     @property
     def is_leaf(self) -> bool:
-        """True for a leaf of the graph (a forward tensor that the gradient's graph reads is
-        drawn without its history, but is not a leaf)."""
-        return self.op is None and self.kind != "forward"
+        return self.op is None
 
     @property
     def freed(self) -> bool:
@@ -108,9 +106,7 @@ class Graph:
 
     ``names`` maps names to tensors (``{"x": x}``); ``params`` maps parameter names to
     parameters, as ``dict(model.named_parameters())``. Parameters and buffers of the modules
-    the ops were recorded in are named without being given. ``stop_at_forward`` keeps only the
-    gradient's graph: forward tensors read by backward ops are kept, the forward ops behind them
-    are not walked.
+    the ops were recorded in are named without being given.
     """
 
     def __init__(
@@ -118,7 +114,6 @@ class Graph:
         outputs: Sequence[Tensor],
         names: dict[str, Tensor] | None = None,
         params: dict[str, Tensor] | None = None,
-        stop_at_forward: bool = False,
     ) -> None:
         self.outputs = list(outputs)
         for i, t in enumerate(self.outputs):
@@ -130,7 +125,7 @@ class Graph:
         held = {key_of(t): t for t in [*self.outputs, *given.values()]}
         self.tensors: list[TensorNode] = []
         self.ops: list[OpNode] = []
-        self._walk(held, stop_at_forward)
+        self._walk(held)
         self.module_paths = _module_paths(self.ops)
         self.output_nodes = [self.by_key[key_of(t)] for t in self.outputs]
         for node in self.output_nodes:
@@ -138,7 +133,7 @@ class Graph:
         self._classify_leaves()
         self._place()
 
-    def _walk(self, held: dict[int, Tensor], stop_at_forward: bool) -> None:
+    def _walk(self, held: dict[int, Tensor]) -> None:
         """Post-order, iteratively (graphs can be deep): every tensor after the tensors it was
         computed from."""
         self.by_key: dict[int, TensorNode] = {}
@@ -156,37 +151,34 @@ class Graph:
             pending[key] = item
             stack.append((item, True))
             op = _producer(item)
-            if op is None or (stop_at_forward and BACKWARD not in getattr(op, "scope", ())):
-                continue  # a leaf; or, for the gradient's graph alone, a forward tensor
+            if op is None:
+                continue
             for parent in reversed(op_inputs(op)):
                 if key_of(parent) not in self.by_key:
                     stack.append((parent, False))
 
     def _add(self, key: int, item: Any, held: dict[int, Tensor]) -> None:
-        tensor = held.get(key, item if isinstance(item, Tensor) else None)
+        tensor: Any = held.get(key, item if isinstance(item, Tensor) else None)
         if isinstance(item, TensorRecord) and tensor is None:
-            tensor = item.ref()
+            tensor = item.ref()  # a constant you still hold
         shape, dtype = _shape_and_dtype(item, tensor)
         node = TensorNode(key, shape, dtype, tensor, number=len(self.by_key))
         node.name = self.given_names.get(key)
         self.by_key[key] = node
         self.tensors.append(node)
         op = _producer(item)
-        walked = op is not None and all(key_of(p) in self.by_key for p in op_inputs(op))
-        if op is not None and walked:
+        if op is not None:
             op_node = OpNode(op, [self.by_key[key_of(p)] for p in op_inputs(op)], node)
             node.op = op_node
             for parent in op_node.inputs:
                 if op_node not in parent.consumers:
                     parent.consumers.append(op_node)
             self.ops.append(op_node)
-        elif op is not None:
-            node.kind = "forward"  # the gradient's graph reads it; its own history is not drawn
 
     def _classify_leaves(self) -> None:
         owners = _owners(self.ops, self.module_paths)
         for node in self.tensors:
-            if not node.is_leaf or node.kind in ("output", "forward"):
+            if not node.is_leaf or node.kind == "output":
                 continue
             t = node.tensor
             owner = owners.get(node.key)
@@ -197,15 +189,17 @@ class Graph:
                 node.kind = "parameter"
             elif t is not None and t.requires_grad:
                 node.kind = "leaf"
-            elif node.shape == () or node.dtype == np.bool_:
-                node.kind = "constant"
+            elif node.name is not None:
+                node.kind = "input"
+            elif node.shape == () or node.dtype == np.bool_ or all(c.is_backward for c in node.consumers):
+                node.kind = "constant"  # eps, masks, and what a backward computed from constants alone
             else:
                 node.kind = "input"
 
     def _place(self) -> None:
         """The scope each tensor is drawn in: an op's output in the op's; a parameter or buffer in
         its module's; a constant in the innermost scope shared by the ops that read it; inputs,
-        leaves and forward tensors at the top."""
+        and leaves at the top."""
         owner_scopes = _owner_scopes(self.ops)
         for node in self.tensors:
             if node.op is not None:

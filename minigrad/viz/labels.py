@@ -29,8 +29,11 @@ STAGE_TITLES = {
     "scale and shift": "scale and shift   y = γ x̂ + β",
 }
 # Symbols of module attributes, by the module's class name prefix.
-PARAMETER_SYMBOLS = {"BatchNorm": {"weight": "γ", "bias": "β", "running_mean": "running μ", "running_var": "running σ²"}}
+PARAMETER_SYMBOLS = {
+    "BatchNorm": {"weight": "γ", "bias": "β", "running_mean": "running μ", "running_var": "running σ²"},
+}
 CONSTANT_SYMBOLS = {"eps": "ε"}
+VIEWS = ("Reshape", "Expand", "Permute")  # ops that show the same values in another shape
 LONGEST_FORMULA = 16  # characters: longer formulas would crowd the picture; such tensors stay unnamed
 
 
@@ -158,6 +161,9 @@ def _name_stage_results(graph: Graph) -> None:
         if read_outside:
             stages.setdefault(tuple(id(s) for s in op.scope), []).append(node)
     for results in stages.values():
+        results = [n for n in results if n.op is not None and n.op.name not in VIEWS]
+        if not results:
+            continue  # only a view of a parameter left the stage (γ reshaped); its formula names it
         last = max(results, key=lambda n: n.number)
         assert last.op is not None
         if last.symbol is None and last.name is None:
@@ -168,7 +174,7 @@ def _formula(op: OpNode) -> str | None:
     """The short formula of ``op``'s output in terms of its named inputs, or None."""
     names = [_operand(t) for t in op.inputs]
     kind = op.name
-    if kind in ("Reshape", "Expand", "Permute") and names[0]:
+    if kind in VIEWS and names[0]:
         return names[0]  # the same values, viewed in another shape
     if kind == "Neg" and names[0]:
         return f"−{_atom(names[0])}"

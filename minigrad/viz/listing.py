@@ -16,7 +16,7 @@ from minigrad.viz.graph import Graph, TensorNode
 from minigrad.viz.labels import constant_text, name_nodes, op_settings, shape_text
 
 KIND_WORDS = {"leaf": "leaf that requires grad", "buffer": "buffer", "parameter": "parameter", "input": "input",
-              "constant": "constant", "forward": "forward tensor"}  # fmt: skip
+              "constant": "constant"}  # fmt: skip
 
 
 class Listing(str):
@@ -26,7 +26,9 @@ class Listing(str):
         return str(self)
 
 
-def listing(*outputs: Tensor, names: dict[str, Tensor] | None = None, params: dict[str, Tensor] | None = None) -> Listing:
+def listing(
+    *outputs: Tensor, names: dict[str, Tensor] | None = None, params: dict[str, Tensor] | None = None
+) -> Listing:
     """The ops behind ``outputs`` as numbered lines ``%7 = Add(%x, %6)  # (4, 3) float64``: leaves
     first, then every op in the order it ran, with its shape, dtype, and the module and stage it
     ran in. Print it, or look at it at the prompt."""
