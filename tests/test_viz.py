@@ -311,4 +311,18 @@ def test_draw_graph_accepts_a_module_in_training_after_several_steps_without_war
             loss.backward()
             optimizer.step()
         source = viz.draw_graph(loss, show_grads=True, collapse=[nn.BatchNorm1d]).source
-    assert source.count("BatchNorm1d") == 2 and Path  # both BN layers, collapsed
+    assert source.count("BatchNorm1d") == 2  # both BN layers, collapsed
+
+
+@needs_dot
+def test_the_examples_in_graphs_md_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    text = (Path(__file__).resolve().parents[1] / "docs" / "graphs.md").read_text()
+    namespace: dict = {}
+    for block in re.findall(r"```python\n(.*?)```", text, re.S):
+        exec(compile(block, "docs/graphs.md", "exec"), namespace)
+    for name in ("mlp.svg", "batchnorm.svg", "batchnorm_gradient.svg", "gradients.svg", "bn_steps/index.html"):
+        assert (tmp_path / name).stat().st_size > 0
+    listed = capsys.readouterr().out
+    shown = re.search(r"```text\n(%x.*?)\.\.\.\n```", text, re.S).group(1)
+    assert listed.startswith(shown)  # the listing on the page is what the code prints

@@ -14,7 +14,7 @@ from minigrad.autograd import grad
 from minigrad.dtypes import float64
 from minigrad.factories import manual_seed, randn
 from minigrad.tensor import Tensor
-from minigrad.viz.draw import Drawer, Drawing, draw_backward, draw_graph, html_label, new_drawing
+from minigrad.viz.draw import Drawer, Drawing, draw_backward, draw_graph, fit_slide, html_label, new_drawing
 from minigrad.viz.graph import Graph
 from minigrad.viz.labels import name_nodes
 
@@ -66,9 +66,15 @@ def batchnorm_graph(
     title = f"{type(example.module).__name__} {route}"
     if not fused:
         title += ": x reaches y directly, through μ and through σ², and ∂L/∂x sums the three paths"
-    return draw_graph(
-        example.y, names={"x": example.x}, show_values=show_values, show_grads=show_grads, title=title, rankdir="LR"
+    drawing = draw_graph(
+        example.y,
+        names={"x": example.x, "y": example.y},
+        show_values=show_values,
+        show_grads=show_grads,
+        title=title,
+        rankdir="LR",
     )
+    return fit_slide(drawing)
 
 
 def batchnorm_gradient(example: BatchNormExample) -> dict[str, Tensor]:
@@ -83,7 +89,7 @@ def batchnorm_backward_graph(shape: tuple[int, ...] = (4, 3), fused: bool = Fals
     example = batchnorm_example(shape, fused)
     route = "fused (closed form)" if fused else "derived"
     title = f"The graph of the {route} BatchNorm's gradient"
-    return draw_backward(batchnorm_gradient(example), names=example.names, title=title, collapse=RECOMPUTED)
+    return fit_slide(draw_backward(batchnorm_gradient(example), names=example.names, title=title, collapse=RECOMPUTED))
 
 
 def batchnorm_backward_graphs(shape: tuple[int, ...] = (4, 3)) -> Drawing:
@@ -106,7 +112,7 @@ def batchnorm_backward_graphs(shape: tuple[int, ...] = (4, 3)) -> Drawing:
             side.attr(label=html_label(words), fontsize="14", style="rounded", color="#999999")
             drawer = Drawer(graph, False, False, RECOMPUTED, only_backward=True, prefix=prefix, fold=True)
             drawer.draw(side, legend=not fused)
-    return drawing
+    return fit_slide(drawing)
 
 
 def count_backward_ops(grads: dict[str, Tensor]) -> int:

@@ -28,7 +28,7 @@ from minigrad.viz.batchnorm import (
     batchnorm_example,
     batchnorm_graph,
 )
-from minigrad.viz.draw import Drawing, draw_graph
+from minigrad.viz.draw import Drawing, draw_graph, fit_slide
 from minigrad.viz.steps import backward_steps
 
 FORMATS = ("svg", "png", "pdf", "dot")
@@ -134,10 +134,11 @@ def training_step_graph(name: str, collapse: bool, show_values: bool = False) ->
     loss = nn.CrossEntropyLoss()(model(images), labels)
     loss.backward()
     layers = [n for n, _ in model.named_children()] + ["CrossEntropyLoss"] if collapse else []
-    return draw_graph(
+    drawing = draw_graph(
         loss, names={"images": images, "labels": labels, "loss": loss}, show_values=show_values, show_grads=True,
         collapse=layers, title=f"{name}: forward, cross-entropy and backward of one training step (batch of 8)",
     )  # fmt: skip
+    return fit_slide(drawing) if collapse else drawing
 
 
 def write(drawing: Drawing, out: Path) -> str:

@@ -35,7 +35,6 @@ FONT = "Helvetica"
 SLIDE = "13.33,7.5"  # inches: a 16:9 slide; larger drawings are scaled down to fit
 LARGE_GRAPH = 2000  # nodes: past this, drawing without collapse= warns
 ROW = 5  # collapsed modules per row
-SLIDE_NODES = 200  # past this a drawing is not scaled down to a slide
 
 # What each kind of node looks like, and the words the legend uses for it.
 TENSOR_STYLE: dict[str, dict[str, str]] = {
@@ -81,10 +80,17 @@ class Drawing(graphviz.Digraph):
 def new_drawing(title: str | None, rankdir: str, text: str = "") -> Drawing:
     drawing = Drawing(text=text, graph_attr={
         "rankdir": rankdir, "fontname": FONT, "fontsize": "16", "label": html_label(title) if title else "",
-        "labelloc": "t", "size": SLIDE, "nodesep": "0.2", "ranksep": "0.3", "newrank": "true",
+        "labelloc": "t", "nodesep": "0.2", "ranksep": "0.3", "newrank": "true",
     })  # fmt: skip
     drawing.attr("node", fontname=FONT, fontsize="11", margin="0.06,0.03", height="0.3", penwidth="1")
     drawing.attr("edge", arrowsize="0.6", color="#555555")
+    return drawing
+
+
+def fit_slide(drawing: Drawing) -> Drawing:
+    """Scale ``drawing`` down, if it is larger, to a 16:9 slide (the BatchNorm pictures and the
+    collapsed models are laid out to fill one). Other drawings keep their natural size, to zoom in on."""
+    drawing.graph_attr["size"] = SLIDE
     return drawing
 
 
@@ -135,10 +141,7 @@ def draw_graph(
     from minigrad.viz.listing import listing_of  # the listing is shown in notebooks without dot
 
     drawing = new_drawing(title, rankdir, text=listing_of(graph))
-    drawer = Drawer(graph, show_values, show_grads, tuple(collapse), rankdir=rankdir)
-    drawer.draw(drawing)
-    if drawer.node_count > SLIDE_NODES:
-        drawing.graph_attr.pop("size")  # too many nodes for one slide: keep them legible, to zoom in on
+    Drawer(graph, show_values, show_grads, tuple(collapse), rankdir=rankdir).draw(drawing)
     return drawing
 
 
@@ -232,7 +235,7 @@ class Drawer:
         self.kinds: set[str] = set()
         dtypes = [t.dtype for t in self.tensors if t.dtype is not None]
         self.usual_dtype = max(set(dtypes), key=dtypes.count) if dtypes else None
-        count = self.node_count = len(self.ops) + len(self.tensors) + len(self.boxes)
+        count = len(self.ops) + len(self.tensors) + len(self.boxes)
         if count > LARGE_GRAPH and not collapse:
             children = sorted({graph.module_paths.get(id(m), "") for op in graph.ops for m in op.scope[1:2]})
             named = ", ".join(c for c in children if c)[:120]

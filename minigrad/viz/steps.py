@@ -178,7 +178,7 @@ def frame_texts(steps: list[Step], k: int) -> dict[int, list[str]]:
     for position, s in enumerate(steps):
         total = totals[id(s.node)]
         lines = ["∂ not yet"] + ([""] if total > 1 else [])
-        if position <= k or (id(s.node) in received and total == 1):
+        if position <= k or len(received.get(id(s.node), ())) == total:  # complete: all its contributions are in
             lines = ["∂ " + short_stats(s.grad)] + ([f"= the sum of {total} contributions"] if total > 1 else [])
         elif id(s.node) in received:
             got = received[id(s.node)]
