@@ -354,7 +354,8 @@ def free_saved(op: Primitive, output: Node) -> None:
     its ``next_functions``: ``op.structure`` becomes [output shape, output dtype, then one entry
     per input: the op that made it, or the leaf itself if it requires grad (PyTorch's
     AccumulateGrad keeps it too; these are the parameters) or is a 0-d constant (eps, 1/m), or
-    a ``TensorRecord`` of any other constant]. It points at objects that exist anyway: cheap."""
+    a ``TensorRecord`` of any other constant]. Records aside, it points at objects that exist
+    anyway, so it costs a list per op."""
     array = output.array
     structure: list[Any] = [array.shape, array.dtype]
     inputs: tuple[Any, ...] = op.inputs  # Nodes (TensorLike is what a VJP sees of them)

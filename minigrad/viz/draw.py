@@ -80,7 +80,7 @@ class Drawing(graphviz.Digraph):
 def new_drawing(title: str | None, rankdir: str, text: str = "") -> Drawing:
     drawing = Drawing(text=text, graph_attr={
         "rankdir": rankdir, "fontname": FONT, "fontsize": "16", "label": html_label(title) if title else "",
-        "labelloc": "t", "nodesep": "0.2", "ranksep": "0.3", "newrank": "true",
+        "labelloc": "t", "nodesep": "0.2", "ranksep": "0.3", "newrank": "true", "pad": "0.15",
     })  # fmt: skip
     drawing.attr("node", fontname=FONT, fontsize="11", margin="0.06,0.03", height="0.3", penwidth="1")
     drawing.attr("edge", arrowsize="0.6", color="#555555")
