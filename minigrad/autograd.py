@@ -4,7 +4,9 @@ The whole of reverse-mode autodiff is ``run_backward`` below: order the graph so
 tensor comes after all the tensors computed from it, then walk that order once, handing
 each op the gradient of its output and adding what it returns into its inputs' gradients.
 Everything else here (pruning the graph for ``grad(inputs=...)``, refusing freed or
-modified graphs, filling ``.grad``, freeing) is a named helper beside that loop.
+modified graphs, filling ``.grad``, freeing what the graph saved while keeping its structure)
+is a named helper beside that loop. ``Scope`` records which module (and which named stage)
+each op was made in, for drawings.
 
 This module does not import Tensor. What it needs of one is written down in ``Node``.
 """
@@ -12,6 +14,7 @@ This module does not import Tensor. What it needs of one is written down in ``No
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -40,7 +43,8 @@ N = TypeVar("N", bound=Node)  # a kind of Node: topological_order hands back wha
 
 
 def parents(tensor: Node) -> tuple[Node, ...]:
-    """The tensors that ``tensor``'s op read: its edges in the graph (none for a leaf)."""
+    """The tensors that ``tensor``'s op read: its edges in the graph (none for a leaf, and none
+    once backward has freed them; ``op.structure`` then remembers where they came from)."""
     op = tensor._op
     return () if op is None else op.inputs  # type: ignore[return-value]  # graph inputs are Nodes
 
@@ -127,6 +131,69 @@ class enable_grad(no_grad):
     """Record ops again inside a ``no_grad`` block: a context manager and a decorator."""
 
     _mode = True
+
+
+# ----------------------------------------------------------------------------- scopes
+
+
+class Scope:
+    """Where ops are being recorded: the modules whose ``forward`` is running and the stages
+    named inside them (``named_scope``), outermost first, as a tuple. ``Module.__call__`` and
+    ``named_scope`` replace it on the way in and restore it on the way out; ``Tensor._apply``
+    stores it on each op it records (one reference, nothing copied), so drawings can group
+    ops by module. Read ``Scope.current``."""
+
+    current: tuple[Any, ...] = ()
+
+
+class named_scope:
+    """Name the stage of a computation that the ops recorded inside belong to, for drawings
+    and listings (as JAX's ``named_scope``); nothing else changes.
+
+    >>> import minigrad
+    >>> x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> with named_scope("square"):
+    ...     y = x * x
+    >>> y.grad_fn.scope
+    ('square',)
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> None:
+        self.outer = Scope.current
+        Scope.current = (*self.outer, self.name)
+
+    def __exit__(self, *exc: object) -> None:
+        Scope.current = self.outer
+
+
+class BackwardScope:
+    """The scope entry of the ops that a backward pass records (``create_graph=True``): the
+    graph of the gradient, told apart from the forward graph it reads."""
+
+    def __repr__(self) -> str:
+        return "backward"
+
+
+BACKWARD = BackwardScope()
+
+
+class recording_backward:
+    """Inside a backward pass: grad mode set to ``create_graph``, and ``BACKWARD`` on top of
+    the scope, so that the ops a ``create_graph=True`` backward records are marked as such."""
+
+    def __init__(self, create_graph: bool) -> None:
+        self.create_graph = create_graph
+
+    def __enter__(self) -> None:
+        self.outer = GradMode.enabled, Scope.current
+        GradMode.enabled = self.create_graph
+        Scope.current = (*self.outer[1], BACKWARD)
+
+    def __exit__(self, *exc: object) -> None:
+        GradMode.enabled, Scope.current = self.outer
 
 
 # ----------------------------------------------------------------------------- in-place changes
@@ -227,7 +294,7 @@ def run_backward(
     if inputs is not None:
         order = only_paths_to(inputs, order)
     found: dict[int, Node] = {}
-    with set_grad_enabled(create_graph):  # create_graph: record the backward pass too
+    with recording_backward(create_graph):  # create_graph: record the backward pass too
         for tensor in order:  # every tensor comes before the tensors it was computed from
             grad = grads.pop(id(tensor), None)
             if grad is None:
@@ -246,7 +313,7 @@ def run_backward(
                     accumulate(grads, parent, parent_grad)  # sum over paths: the chain rule
             parent_grad = None  # it may hold a large unreduced gradient: free it before the next VJP runs
             if not retain_graph:
-                op.inputs = ()  # free the saved tensors
+                free_saved(op, tensor)  # frees the saved tensors; keeps the graph's structure
     return [] if inputs is None else [found.get(id(t)) for t in inputs]
 
 
@@ -268,6 +335,39 @@ def store_grad(tensor: Node, grad: Node, create_graph: bool) -> None:
         tensor.grad = grad  # keeps its graph, for higher derivatives
     else:  # a copy the tensor owns: ops may hand one gradient to several inputs, or a view
         tensor.grad = grad.new_tensor(grad.array)
+
+
+class TensorRecord:
+    """What a freed op keeps of a large constant input (a mask, a batch of data): its shape
+    and dtype, and a weak reference that finds the tensor while you still hold it."""
+
+    __slots__ = ("shape", "dtype", "ref")
+
+    def __init__(self, tensor: Node) -> None:
+        self.shape, self.dtype, self.ref = tensor.array.shape, tensor.array.dtype, weakref.ref(tensor)
+
+    def __repr__(self) -> str:
+        return f"<freed constant of shape {self.shape}>"
+
+
+def free_saved(op: Primitive, output: Node) -> None:
+    """Free what ``op`` saved for backward (its input tensors, and any arrays named in
+    ``op.saved_arrays``) but keep its place in the graph, as PyTorch keeps ``grad_fn`` and
+    its ``next_functions``: ``op.structure`` becomes [output shape, output dtype, then one entry
+    per input: the op that made it, or the leaf itself if it requires grad (PyTorch's
+    AccumulateGrad keeps it too; these are the parameters) or is a 0-d constant (eps, 1/m), or
+    a ``TensorRecord`` of any other constant]. Records aside, it points at objects that exist
+    anyway, so it costs a list per op."""
+    array = output.array
+    structure: list[Any] = [array.shape, array.dtype]
+    inputs: tuple[Any, ...] = op.inputs  # Nodes (TensorLike is what a VJP sees of them)
+    for t in inputs:
+        structure.append(t._op or (t if t.requires_grad or not t.array.ndim else TensorRecord(t)))
+    op.structure = structure
+    op.inputs = ()
+    if op.saved_arrays:
+        for name in op.saved_arrays:
+            setattr(op, name, None)
 
 
 def only_paths_to(inputs: Sequence[Node], order: list[Node]) -> list[Node]:

@@ -3,7 +3,7 @@
 minigrad demo                          # derivatives to third order, the BatchNorm check, LeNet-BN on built-in digits
 minigrad check-bn                      # BatchNorm checked against its definition, finite differences, PyTorch
 minigrad check-bn --impl my_bn.py:bn   # ... your own fn(x, gamma, beta, eps); --mistake NAME, --derive
-minigrad graph --out bn.svg            # draw the derived BatchNorm's graph (needs Graphviz's dot)
+minigrad graph bn -o bn.svg            # draw the derived BatchNorm's graph (see minigrad graph --help)
 minigrad train cnn --dataset mnist --data-dir DIR --epochs 2   # train a model, with progress, metrics and plots
 
 Every argument and output path of ``train`` is checked before training starts; a bad one is
@@ -29,6 +29,7 @@ from minigrad import data, nn, optim, training, viz
 from minigrad.data import transforms
 from minigrad.models import cifar_bn_net, lenet_bn, mlp_bn
 from minigrad.training import TrainingError
+from minigrad.viz import command as viz_command
 
 __all__ = ["lenet_bn", "main"]  # lenet_bn lives in minigrad.models; importable here as before
 
@@ -342,14 +343,6 @@ def demo(args: argparse.Namespace) -> int:
     return 0 if passed else 1
 
 
-def graph_command(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    image_format = out.suffix[1:] or "svg"  # the extension picks the format; none means svg
-    path = viz.batchnorm_graph().render(out.with_suffix(""), format=image_format, cleanup=True)
-    print(f"BatchNorm graph written to {path}")
-    return 0
-
-
 def check_bn_command(args: argparse.Namespace) -> int:
     from minigrad.checks.bncommand import check_bn
 
@@ -376,9 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_bn.add_argument("--mistake", metavar="NAME", help="a classic mistake from the gallery: the rows it fails")
     check_bn.add_argument("--derive", action="store_true", help="derive the backward node by node")
 
-    graph_parser = commands.add_parser("graph", help="render the derived BatchNorm graph with Graphviz")
-    graph_parser.add_argument("--out", default="batchnorm.svg", help="output file; its extension picks the format")
-    graph_parser.set_defaults(run=graph_command)
+    graph_parser = commands.add_parser("graph", help="draw BatchNorm, its gradient, backward step by step, or a model")
+    viz_command.add_arguments(graph_parser)  # minigrad/viz/command.py
 
     train = commands.add_parser("train", help="train an MLP or a CNN, with progress, metrics and plots")
     train.set_defaults(run=train_command)

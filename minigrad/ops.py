@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -80,12 +80,16 @@ class Primitive:
     """Base class: ``forward`` on arrays, ``backward`` (the VJP) on Tensors.
 
     ``inputs`` holds the input Tensors while the graph is alive; the engine empties it once
-    backward has used it (unless ``retain_graph=True``), which frees them.
+    backward has used it (unless ``retain_graph=True``), which frees them, and keeps in
+    ``structure`` where they came from (``autograd.free_saved``), so the graph can be drawn.
     """
 
-    __slots__ = ("inputs", "ran_at")
+    __slots__ = ("inputs", "ran_at", "scope", "structure")
     inputs: tuple[TensorLike, ...]  # the input Tensors while the graph is alive, then ()
     ran_at: int  # the in-place clock when the op ran (see autograd.mark_changed_in_place)
+    scope: tuple[Any, ...]  # the modules and named stages it was recorded in (autograd.Scope)
+    structure: list[Any]  # set when backward frees it: see autograd.free_saved
+    saved_arrays: ClassVar[tuple[str, ...]] = ()  # attributes holding arrays saved for backward, freed with inputs
 
     # Each primitive defines these two with its own arity: ``forward(self, a, b) -> ndarray``
     # and ``backward(self, grad, out) -> (da, db)``.

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import autograd, composites, ops, tensor_inplace, tensor_shape
-from minigrad.autograd import GradMode, InPlaceClock, version_of_view
+from minigrad.autograd import GradMode, InPlaceClock, Scope, version_of_view
 from minigrad.devices import is_cpu_device
 from minigrad.dtypes import (
     DTypeLike,
@@ -82,7 +82,7 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("array", "grad", "requires_grad", "_op", "_retains_grad", "_version")
+    __slots__ = ("array", "grad", "requires_grad", "_op", "_retains_grad", "_version", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
 
     array: np.ndarray  # the values: a numpy array, shared (not copied) with whoever made it
@@ -131,6 +131,7 @@ class Tensor:
                 if t.requires_grad:
                     op.inputs = inputs
                     op.ran_at = InPlaceClock.now
+                    op.scope = Scope.current  # the module (and stage) it was made in, for drawings
                     out._op = op
                     out.requires_grad = True
                     break

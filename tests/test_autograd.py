@@ -360,3 +360,69 @@ def test_no_grad_works_as_a_bare_decorator():
         return t * 2
 
     assert not double(minigrad.tensor(1.0, requires_grad=True)).requires_grad
+
+
+# ----------------------------------------------------------------------------- after backward: structure without data
+
+
+def test_backward_frees_what_was_saved_and_keeps_where_it_came_from() -> None:
+    import gc
+    import weakref
+
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    mask = minigrad.tensor([[True, False], [True, True]])
+    hidden = x * 2
+    hidden_is_alive = weakref.ref(hidden)
+    y = hidden.where(mask, 0).sum()
+    del hidden
+    y.backward()
+    gc.collect()
+    assert hidden_is_alive() is None  # nothing holds the intermediate's data any more
+    where = y.grad_fn.structure[2]  # [shape, dtype, then one entry per input]
+    assert y.grad_fn.structure[:2] == [(), np.float64] and type(where).__name__ == "Where"
+    shape, dtype, condition, made_by_mul, zero = where.structure
+    assert (shape, dtype) == ((2, 2), np.float64)
+    assert condition.shape == (2, 2) and condition.ref() is mask  # a record of the constant, by weak reference
+    assert made_by_mul.structure[2] is x and zero.array.ndim == 0  # parameters and 0-d constants are kept
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_keeps_the_inputs_and_sets_no_structure() -> None:
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    assert y.grad_fn.inputs and not hasattr(y.grad_fn, "structure")
+
+
+def test_fused_batchnorm_frees_its_saved_arrays() -> None:
+    x = minigrad.randn(8, 3, requires_grad=True)
+    y = minigrad.nn.functional.batch_norm(x, None, None, training=True, fused=True)
+    op = y.grad_fn
+    assert op.x_hat is not None
+    y.backward(minigrad.ones(8, 3))
+    assert op.x_hat is None and op.inv_std is None
+
+
+# ----------------------------------------------------------------------------- scopes
+
+
+def test_ops_remember_the_modules_and_stages_they_were_made_in() -> None:
+    from minigrad import nn
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    y = model(minigrad.randn(4, 2))
+    bn = model[1]
+    assert y.grad_fn.scope == (model, bn, "scaled shift")
+    assert minigrad.autograd.Scope.current == ()  # restored on the way out
+    with pytest.raises(ValueError), minigrad.autograd.named_scope("outer"):
+        raise ValueError
+    assert minigrad.autograd.Scope.current == ()
+
+
+def test_ops_of_a_backward_pass_are_marked_as_such() -> None:
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    (dx,) = minigrad.grad(y, x, create_graph=True)
+    assert dx.grad_fn.scope == (minigrad.autograd.BACKWARD,)
+    assert y.grad_fn.scope == ()

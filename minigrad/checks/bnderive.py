@@ -61,7 +61,8 @@ def forward_order(output: Tensor) -> list[Tensor]:
 
 def _attributes(op: Any) -> list[str]:
     """An op's settings (Sum's axes, Reshape's shape): its slots other than the engine's."""
-    slots = [s for cls in type(op).__mro__ for s in getattr(cls, "__slots__", ()) if s not in ("inputs", "ran_at")]
+    engine = ("inputs", "ran_at", "scope", "structure")
+    slots = [s for cls in type(op).__mro__ for s in getattr(cls, "__slots__", ()) if s not in engine]
     values = {s: getattr(op, s, None) for s in slots}
     return [f"{s}={v!r}" for s, v in values.items() if v is not None and not isinstance(v, np.ndarray)]
 

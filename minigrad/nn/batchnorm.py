@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import is_grad_enabled, mark_changed_in_place, no_grad
+from minigrad.autograd import is_grad_enabled, mark_changed_in_place, named_scope, no_grad
 from minigrad.ops import Primitive, SumOfProducts, TensorLike, sum_of_products
 from minigrad.shapes import ShapeError
 from minigrad.tensor import Tensor, from_numpy
@@ -46,7 +46,8 @@ class Normalized:
     def x_hat(self) -> Any:
         """(x - mu) / sqrt(sigma^2 + eps): computed the first time it is asked for, then kept
         (the derived route never asks: it folds gamma into the scale instead)."""
-        return self.centered * self.inv_std
+        with named_scope("normalize"):
+            return self.centered * self.inv_std
 
 
 def normalize(
@@ -64,15 +65,20 @@ def normalize(
     can tell apart the gradient that reaches x through the mean and through the variance.
     """
     axes, per_channel, _ = channel_layout(x)
+    # The named scopes are the paper's four lines; drawings group the ops they record by them.
     if running is None:
-        mean = (x if x_for_mean is None else x_for_mean).mean(axis=axes, keepdims=True)
-        deviation = (x if x_for_var is None else x_for_var) - mean
-        var = mean_of_squares(deviation, axes)
-        centered = deviation if x_for_var is None else x - mean
+        with named_scope("mean"):
+            mean = (x if x_for_mean is None else x_for_mean).mean(axis=axes, keepdims=True)
+        with named_scope("variance"):
+            deviation = (x if x_for_var is None else x_for_var) - mean
+            var = mean_of_squares(deviation, axes)
+            centered = deviation if x_for_var is None else x - mean
     else:
         mean, var = (s.reshape(per_channel) for s in running)
         centered = x - mean
-    return Normalized(mean, var, centered, (var + eps) ** -0.5)
+    with named_scope("inverse std"):
+        inv_std = (var + eps) ** -0.5
+    return Normalized(mean, var, centered, inv_std)
 
 
 def mean_of_squares(deviation: Any, axes: tuple[int, ...]) -> Any:
@@ -87,8 +93,9 @@ def mean_of_squares(deviation: Any, axes: tuple[int, ...]) -> Any:
 def scale_and_shift(x_hat: Any, weight: Any, bias: Any) -> Any:
     """y_i = gamma x^_i + beta, per channel (either may be None: no affine parameters)."""
     _, per_channel, _ = channel_layout(x_hat)
-    y = x_hat if weight is None else x_hat * weight.reshape(per_channel)
-    return y if bias is None else y + bias.reshape(per_channel)
+    with named_scope("scale and shift"):
+        y = x_hat if weight is None else x_hat * weight.reshape(per_channel)
+        return y if bias is None else y + bias.reshape(per_channel)
 
 
 def batch_norm_derived(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float) -> tuple[Tensor, ...]:
@@ -102,9 +109,11 @@ def scale_normalized(stages: Normalized, weight: Tensor | None, bias: Tensor | N
     is folded into the per-channel scale, a multiply on C numbers, which saves a full pass over
     x forward and another backward (x^ is never stored). The same value, and still derived."""
     _, per_channel, _ = channel_layout(stages.centered)
-    scale = stages.inv_std if weight is None else stages.inv_std * weight.reshape(per_channel)
-    y = stages.centered * scale
-    return y if bias is None else y + bias.reshape(per_channel)
+    with named_scope("scale"):
+        scale = stages.inv_std if weight is None else stages.inv_std * weight.reshape(per_channel)
+    with named_scope("scaled shift"):
+        y = stages.centered * scale
+        return y if bias is None else y + bias.reshape(per_channel)
 
 
 class FusedBatchNorm(Primitive):
@@ -120,6 +129,7 @@ class FusedBatchNorm(Primitive):
     """
 
     __slots__ = ("eps", "running", "x_hat", "inv_std", "mean", "var")
+    saved_arrays = ("x_hat", "inv_std", "mean", "var")  # freed by backward with the inputs
 
     def __init__(self, eps: float, running: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         self.eps, self.running = eps, running

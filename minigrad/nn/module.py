@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import mark_changed_in_place
+from minigrad.autograd import Scope, mark_changed_in_place
 from minigrad.devices import is_cpu_device
 from minigrad.tensor import Tensor
 
@@ -241,7 +241,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        outer = Scope.current
+        Scope.current = (*outer, self)  # the ops recorded inside are drawn in this module's box
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            Scope.current = outer
 
     def extra_repr(self) -> str:
         return ""
