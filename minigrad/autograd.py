@@ -253,25 +253,32 @@ def unbroadcast(grad: TensorLike, shape: tuple[int, ...]) -> TensorLike:
 
 def topological_order(outputs: Sequence[N]) -> list[N]:
     """Every tensor that requires grad and is reachable from ``outputs``, each one listed
-    before all the tensors it was computed from. Iterative (no recursion limit)."""
+    before all the tensors it was computed from. A depth-first walk without recursion (a
+    chain of 100,000 ops is fine): a tensor is listed after its inputs (post-order), and the
+    list is reversed at the end."""
     order: list[N] = []
     visited: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(t, False) for t in reversed(outputs)]
+    stack: list[Any] = list(reversed(outputs))  # tensors to visit, and DONE marks
+    open_tensors: list[Any] = []  # visited tensors whose inputs are still being walked
     while stack:
-        tensor, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(tensor)
+        tensor = stack.pop()
+        if tensor is DONE:  # all inputs of the innermost open tensor are listed: list it
+            order.append(open_tensors.pop())
             continue
         if id(tensor) in visited:
             continue
         visited.add(id(tensor))
-        stack.append((tensor, True))
+        open_tensors.append(tensor)
+        stack.append(DONE)
         if tensor._op is not None:  # its parents: the inputs of the op that made it
             for parent in tensor._op.inputs:
                 if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
+                    stack.append(parent)
     order.reverse()  # post-order lists inputs first; we want outputs first
     return order
+
+
+DONE = object()  # topological_order's mark: the tensor opened before it has all its inputs listed
 
 
 def run_backward(

@@ -309,10 +309,10 @@ class Tensor:
     # ------------------------------------------------------------------------- arithmetic
 
     def __add__(self, other: Any) -> Tensor:
-        return ops.Add()(*_operands(self, other))
+        return self._apply(ops.Add(), _operands(self, other))  # ops.Add()(a, b), one call fewer
 
     def __radd__(self, other: Any) -> Tensor:
-        return ops.Add()(*_operands(self, other, reflected=True))
+        return self._apply(ops.Add(), _operands(self, other, reflected=True))
 
     def __sub__(self, other: Any) -> Tensor:
         return composites.sub(*_operands(self, other))
@@ -321,10 +321,10 @@ class Tensor:
         return composites.sub(*_operands(self, other, reflected=True))
 
     def __mul__(self, other: Any) -> Tensor:
-        return ops.Mul()(*_operands(self, other))
+        return self._apply(ops.Mul(), _operands(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return ops.Mul()(*_operands(self, other, reflected=True))
+        return self._apply(ops.Mul(), _operands(self, other, reflected=True))
 
     def __truediv__(self, other: Any) -> Tensor:
         return ops.Div()(*_operands(self, other, true_division=True))
