@@ -52,7 +52,7 @@ def draw_graph(output: Tensor, names: dict[str, Tensor] | None = None, title: st
         if op is None or not op.inputs:
             continue
         op_node = f"op{id(op)}"
-        graph.node(op_node, op.name, shape="box", style="filled", fillcolor="lightgrey")
+        graph.node(op_node, op.name(), shape="box", style="filled", fillcolor="lightgrey")
         graph.edge(op_node, out_node)
         for parent in parents(t):
             if parent.requires_grad:

@@ -238,7 +238,7 @@ def test_cross_entropy_matches_torch(reduction, label_smoothing, ignore_index, s
     target.flat[0] = 1  # at least one ignored target when ignore_index=1
 
     def ours(x, t):
-        return nn.CrossEntropyLoss(reduction, label_smoothing, ignore_index)(x, t)
+        return nn.CrossEntropyLoss(reduction=reduction, label_smoothing=label_smoothing, ignore_index=ignore_index)(x, t)
 
     def theirs(x, t):
         return torch.nn.CrossEntropyLoss(
@@ -280,7 +280,10 @@ def test_nll_loss_matches_torch(reduction, shape):
 def test_mse_loss_matches_torch(reduction):
     a, b = rng(10).standard_normal((2, 4, 3))
     compare_with_torch(
-        lambda x, y: nn.MSELoss(reduction)(x, y), lambda x, y: torch.nn.MSELoss(reduction=reduction)(x, y), a, b
+        lambda x, y: nn.MSELoss(reduction=reduction)(x, y),
+        lambda x, y: torch.nn.MSELoss(reduction=reduction)(x, y),
+        a,
+        b,
     )
     with pytest.raises(ValueError, match=r"input shape \(2, 3\) and target shape \(3, 2\) differ"):
         F.mse_loss(minigrad.zeros(2, 3), minigrad.zeros(3, 2))

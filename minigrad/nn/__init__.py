@@ -1,40 +1,105 @@
 """Neural-network layers, with PyTorch's names: ``from minigrad import nn``."""
 
-from minigrad.nn import functional, init
+from typing import Any
+
+from minigrad.nn import functional, init, utils
 from minigrad.nn.layers import (
+    ELU,
+    GELU,
+    AdaptiveAvgPool2d,
     AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
+    BCELoss,
+    BCEWithLogitsLoss,
     Conv2d,
     CrossEntropyLoss,
     Dropout,
+    Embedding,
     Flatten,
+    Hardtanh,
+    HuberLoss,
+    Identity,
+    KLDivLoss,
+    L1Loss,
+    LayerNorm,
+    LeakyReLU,
     Linear,
+    LogSoftmax,
     MaxPool2d,
     MSELoss,
+    NLLLoss,
     ReLU,
+    ReLU6,
     Sigmoid,
+    SiLU,
+    SmoothL1Loss,
+    Softmax,
+    Softmin,
+    Softplus,
     Tanh,
+    Unflatten,
 )
-from minigrad.nn.module import Module, Parameter, Sequential
+from minigrad.nn.module import (
+    Module,
+    ModuleDict,
+    ModuleList,
+    Parameter,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
+from minigrad.unsupported import submodule_or_missing
 
 __all__ = [
+    "ELU",
+    "GELU",
+    "AdaptiveAvgPool2d",
     "AvgPool2d",
+    "BCELoss",
+    "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
     "Flatten",
+    "Hardtanh",
+    "HuberLoss",
+    "Identity",
+    "KLDivLoss",
+    "L1Loss",
+    "LayerNorm",
+    "LeakyReLU",
     "Linear",
+    "LogSoftmax",
     "MSELoss",
     "MaxPool2d",
     "Module",
+    "ModuleDict",
+    "ModuleList",
+    "NLLLoss",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "ReLU",
+    "ReLU6",
+    "SiLU",
     "Sequential",
     "Sigmoid",
+    "SmoothL1Loss",
+    "Softmax",
+    "Softmin",
+    "Softplus",
     "Tanh",
+    "Unflatten",
     "functional",
     "init",
+    "utils",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A PyTorch layer minigrad does not have (``nn.LSTM``): a NotImplementedError naming it."""
+    return submodule_or_missing("minigrad.nn", name)

@@ -1,5 +1,6 @@
-"""``minigrad.utils.data``: where ``torch.utils.data`` code finds Dataset and DataLoader."""
+"""``minigrad.utils``: where ``torch.utils.data`` code finds Dataset and DataLoader, and
+``torch.utils.hooks`` its RemovableHandle."""
 
-from minigrad.utils import data
+from minigrad.utils import data, hooks
 
-__all__ = ["data"]
+__all__ = ["data", "hooks"]
