@@ -43,7 +43,7 @@ def add(x: Tensor, other: Any, *, alpha: Scalar = 1) -> Tensor:
     return x + (other if alpha == 1 else other * alpha)
 
 
-def subtract(x: Tensor, other: Any, *, alpha: Scalar = 1) -> Tensor:
+def subtract(x: Tensor, other: Any, alpha: Scalar = 1) -> Tensor:
     """x - alpha * other."""
     return x - (other if alpha == 1 else other * alpha)
 
@@ -191,9 +191,9 @@ def clamp(x: Tensor, min: Scalar | None = None, max: Scalar | None = None) -> Te
     return out
 
 
-def minimum(a: Tensor, b: Any) -> Tensor:
-    """min(a, b) = -max(-a, -b); ties split the gradient evenly, as ``maximum`` does."""
-    return -((-a).maximum(-b))
+def minimum(x: Tensor, other: Any) -> Tensor:
+    """min(x, other) = -max(-x, -other); ties split the gradient evenly, as ``maximum`` does."""
+    return -((-x).maximum(-other))
 
 
 def clamp_min(x: Tensor, min: Scalar) -> Tensor:

@@ -91,9 +91,9 @@ def check_device(value: Any) -> None:
         raise unsupported(f"device {str(device(value))!r}", "Use device='cpu' (or leave the device out).")
 
 
-def set_default_device(value: Any) -> None:
+def set_default_device(device: Any) -> None:
     """``torch.set_default_device``: only the CPU (or None) is accepted."""
-    check_device(value)
+    check_device(device)
 
 
 def get_default_device() -> device:

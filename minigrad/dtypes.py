@@ -83,9 +83,9 @@ def get_default_dtype() -> np.dtype:
     return DefaultDType.value
 
 
-def set_default_dtype(dtype: DTypeLike) -> None:
+def set_default_dtype(d: DTypeLike) -> None:
     """Make Python floats (and ``zeros``, ``randn``, ... without a dtype) float32 or float64."""
-    dtype = np.dtype(dtype)
+    dtype = np.dtype(d)
     if dtype not in (float32, float64):
         raise TypeError(f"only float32 and float64 can be the default dtype, got {dtype}")
     DefaultDType.value = dtype

@@ -88,7 +88,7 @@ def _float(dtype: DTypeLike) -> np.dtype:
 
 
 def tensor(
-    data: Any, *, dtype: DTypeLike = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False
+    data: Any, dtype: DTypeLike = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False
 ) -> Tensor:
     """A new tensor holding a copy of ``data``: Python floats become float32, ints int64, and
     numpy arrays keep their dtype, as in PyTorch.
@@ -125,6 +125,7 @@ def zeros(
     layout: Any = strided,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
     """``zeros(2, 3)`` or ``zeros((2, 3))``; float32 unless ``dtype`` says otherwise."""
     return _filled(size, 0, dtype, out=out, layout=layout, device=device, requires_grad=requires_grad)
@@ -137,6 +138,7 @@ def ones(
     layout: Any = strided,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
     return _filled(size, 1, dtype, out=out, layout=layout, device=device, requires_grad=requires_grad)
 
@@ -164,6 +166,7 @@ def full(
     layout: Any = strided,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value)."""
     dtype = resolve_dtype(dtype) or as_array(fill_value, None).dtype
@@ -182,6 +185,7 @@ def zeros_like(
     layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
     memory_format: Any = preserve_format,
 ) -> Tensor:
     return _like(input, np.zeros(input.shape), dtype, device, requires_grad)
@@ -194,6 +198,7 @@ def ones_like(
     layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
     memory_format: Any = preserve_format,
 ) -> Tensor:
     return _like(input, np.ones(input.shape), dtype, device, requires_grad)
@@ -206,6 +211,7 @@ def empty_like(
     layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
     memory_format: Any = preserve_format,
 ) -> Tensor:
     return _like(input, np.zeros(input.shape), dtype, device, requires_grad)
@@ -219,6 +225,7 @@ def full_like(
     layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
     memory_format: Any = preserve_format,
 ) -> Tensor:
     return _like(input, np.full(input.shape, fill_value), dtype, device, requires_grad)
@@ -233,6 +240,7 @@ def eye(
     layout: Any = strided,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
     """The n x m identity matrix (ones on the diagonal)."""
     array = np.eye(n, n if m is None else m, dtype=_float(dtype))
@@ -252,6 +260,7 @@ def arange(
     layout: Any = strided,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive): int64 for int arguments, else float32.
     ``arange(5)``, ``arange(1, 5)``, ``arange(0, 1, 0.25)``.
@@ -284,6 +293,7 @@ def linspace(
     layout: Any = strided,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
     """``steps`` values evenly spaced from ``start`` to ``end`` (both included).
 
@@ -312,6 +322,7 @@ def logspace(
     layout: Any = strided,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
     """``base ** linspace(start, end, steps)``."""
     exponents = linspace(start, end, steps, dtype=np.float64).array
@@ -363,6 +374,7 @@ def randint(
     layout: Any = strided,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
     """Integers from [low, high), int64: ``randint(low, high, size)`` or ``randint(high, size)``."""
     if size is None:
@@ -370,7 +382,7 @@ def randint(
     if size is None or high is None:
         raise TypeError("randint() needs high and size: randint(high, size) or randint(low, high, size)")
     array = generator_of(generator).integers(low, high, tuple(size), dtype=np.int64)
-    return made(array.astype(resolve_dtype(dtype) or int64), out=out, layout=layout, device=device)
+    return made(array.astype(resolve_dtype(dtype) or int64), out=out, layout=layout, device=device, requires_grad=requires_grad)
 
 
 def randperm(
@@ -392,25 +404,29 @@ def randperm(
 def rand_like(
     input: Tensor,
     *,
+    generator: Any = None,
     dtype: DTypeLike = None,
     layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
     memory_format: Any = preserve_format,
 ) -> Tensor:
-    return _like(input, default_generator().random(input.shape), dtype, device, requires_grad)
+    return _like(input, generator_of(generator).random(input.shape), dtype, device, requires_grad)
 
 
 def randn_like(
     input: Tensor,
     *,
+    generator: Any = None,
     dtype: DTypeLike = None,
     layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
     memory_format: Any = preserve_format,
 ) -> Tensor:
-    return _like(input, default_generator().standard_normal(input.shape), dtype, device, requires_grad)
+    return _like(input, generator_of(generator).standard_normal(input.shape), dtype, device, requires_grad)
 
 
 def randint_like(
@@ -418,15 +434,17 @@ def randint_like(
     low: int = 0,
     high: int | None = None,
     *,
+    generator: Any = None,
     dtype: DTypeLike = None,
     layout: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
     memory_format: Any = preserve_format,
 ) -> Tensor:
     if high is None:
         low, high = 0, low
-    return _like(input, default_generator().integers(low, high, input.shape), dtype, device, requires_grad)
+    return _like(input, generator_of(generator).integers(low, high, input.shape), dtype, device, requires_grad)
 
 
 def normal(
@@ -440,6 +458,7 @@ def normal(
     layout: Any = strided,
     device: Any = None,
     requires_grad: bool = False,
+    pin_memory: bool = False,
 ) -> Tensor:
     """Samples of N(mean, std^2): ``mean`` and ``std`` are numbers or tensors (broadcast), or
     numbers with a ``size``."""

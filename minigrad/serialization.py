@@ -69,7 +69,7 @@ def _decode(node: Any, arrays: Any) -> Any:
 
 
 def save(obj: Any, f: str | os.PathLike[str], pickle_module: Any = None, pickle_protocol: int = 2,
-         _use_new_zipfile_serialization: bool = True) -> None:  # fmt: skip
+         _use_new_zipfile_serialization: bool = True, _disable_byteorder_record: bool = False) -> None:  # fmt: skip
     """Save a state dict (or any nest of dicts, lists, tensors and numbers) atomically.
 
     >>> import minigrad, tempfile, os

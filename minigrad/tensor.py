@@ -283,7 +283,8 @@ class Tensor:
     stride, element_size = tensor_convert.stride, tensor_convert.element_size
     is_floating_point, is_complex = tensor_convert.is_floating_point, tensor_convert.is_complex
 
-    def new_tensor(self, data: Any, dtype: DTypeLike = None, device: Any = None, requires_grad: builtins.bool = False) -> Tensor:
+    def new_tensor(self, data: Any, dtype: DTypeLike = None, device: Any = None, requires_grad: builtins.bool = False,
+                   pin_memory: builtins.bool = False) -> Tensor:  # fmt: skip
         """A new tensor holding a copy of ``data`` (C-contiguous), with this tensor's dtype (or
         ``dtype``) and no graph."""
         out = Tensor._make(np.array(array_of(data), dtype=resolve_dtype(dtype) or self.dtype, order="C"))
@@ -405,7 +406,8 @@ class Tensor:
 
     # Composites (composites.py): their gradients are derived from the primitives they use.
 
-    add, sub, subtract, mul, multiply = composites.add, composites.subtract, composites.subtract, composites.mul, composites.mul
+    add, sub, subtract = composites.add, composites.subtract, composites.subtract
+    mul, multiply = composites.mul, composites.mul
     div = divide = composites.div
     true_divide = composites.true_divide
     __mod__ = remainder = composites.remainder
@@ -463,7 +465,7 @@ class Tensor:
     broadcast_to = tensor_shape.broadcast_to
     unsqueeze = tensor_shape.unsqueeze
     squeeze = tensor_shape.squeeze
-    flatten = ravel = tensor_shape.flatten
+    flatten, ravel = tensor_shape.flatten, tensor_shape.ravel
     unflatten = tensor_shape.unflatten
     flip, fliplr, flipud, roll = tensor_shape.flip, tensor_shape.fliplr, tensor_shape.flipud, tensor_shape.roll
     repeat, tile = tensor_shape.repeat, tensor_shape.tile
@@ -506,7 +508,7 @@ class Tensor:
 
     all, any = tensor_compare.all, tensor_compare.any
     isclose, allclose, equal = tensor_compare.isclose, tensor_compare.allclose, tensor_compare.equal
-    nonzero = argwhere = tensor_compare.nonzero
+    nonzero, argwhere = tensor_compare.nonzero, tensor_compare.argwhere
     unique = tensor_compare.unique
 
     # ------------------------------------------------------------------------- in place (tensor_inplace.py)
@@ -530,16 +532,16 @@ class Tensor:
     addcmul_, addcdiv_ = tensor_inplace.addcmul_, tensor_inplace.addcdiv_
 
 
-def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing ``array``'s memory, with no graph (PyTorch's ``torch.from_numpy``).
+def from_numpy(ndarray: np.ndarray, /) -> Tensor:
+    """A tensor sharing ``ndarray``'s memory, with no graph (PyTorch's ``torch.from_numpy``).
     This is how layers wrap arrays they computed (masks, constants) without a copy.
 
     >>> a = np.zeros(2, dtype=np.float32); t = from_numpy(a); a[0] = 5; t
     tensor([5., 0.])
     """
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
-    return Tensor._make(array)
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(ndarray).__name__}")
+    return Tensor._make(ndarray)
 
 
 # ----------------------------------------------------------------------------- operands

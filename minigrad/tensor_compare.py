@@ -60,6 +60,11 @@ def nonzero(x: Tensor, *, as_tuple: bool = False) -> Any:
     return _constant(x, np.stack(found, axis=1).astype(np.int64))
 
 
+def argwhere(x: Tensor) -> Tensor:
+    """The indices of the non-zero elements, as an (n, ndim) int64 tensor."""
+    return nonzero(x)
+
+
 def unique(
     x: Tensor, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
 ) -> Any:

@@ -204,22 +204,20 @@ def new_full(
 
 def new_zeros(
     x: Tensor,
-    size: Sequence[builtins.int],
-    *,
+    *size: Any,
     dtype: DTypeLike = None,
     device: Any = None,
     requires_grad: builtins.bool = False,
     layout: Any = strided,
     pin_memory: builtins.bool = False,
 ) -> Tensor:
-    """Zeros of ``size`` with x's dtype (or ``dtype``)."""
-    return new_full(x, size, 0, dtype=dtype, device=device, requires_grad=requires_grad)
+    """Zeros of ``size`` (``new_zeros(2, 3)`` or ``new_zeros((2, 3))``) with x's dtype (or ``dtype``)."""
+    return new_full(x, shape_from_args(size), 0, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def new_ones(
     x: Tensor,
-    size: Sequence[builtins.int],
-    *,
+    *size: Any,
     dtype: DTypeLike = None,
     device: Any = None,
     requires_grad: builtins.bool = False,
@@ -227,7 +225,7 @@ def new_ones(
     pin_memory: builtins.bool = False,
 ) -> Tensor:
     """Ones of ``size`` with x's dtype (or ``dtype``)."""
-    return new_full(x, size, 1, dtype=dtype, device=device, requires_grad=requires_grad)
+    return new_full(x, shape_from_args(size), 1, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 # ----------------------------------------------------------------------------- Python numbers, numpy, printing

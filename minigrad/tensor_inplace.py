@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -155,12 +156,13 @@ def _fit(result: Tensor, x: Tensor, name: str) -> Tensor:
 # ----------------------------------------------------------------------------- the operators
 
 
-def _operator(ufunc: Any, symbol: str) -> Callable[[Tensor, Any], Tensor]:
-    """``x {symbol}= y``: numpy's ``ufunc(x, y, out=x)`` outside the graph (no copy), recorded inside it."""
+def _operator(ufunc: Any, out_of_place: Callable[[Any, Any], Any], symbol: str) -> Callable[[Tensor, Any], Tensor]:
+    """``x {symbol}= y``: numpy's ``ufunc(x, y, out=x)`` outside the graph (no copy); inside it,
+    recorded as ``x = x {symbol} y``."""
 
-    def operator(x: Tensor, other: Any) -> Tensor:
+    def in_place_operator(x: Tensor, other: Any) -> Tensor:
         if changes_graph(x, [other]):
-            record(x, [other], lambda old: getattr(old, f"__{ufunc.__name__}__")(other), f"x {symbol}= y")
+            record(x, [other], lambda old: out_of_place(old, other), f"x {symbol}= y")
             return x
         try:
             ufunc(x.array, array_of(other), out=x.array, casting="same_kind")
@@ -169,14 +171,14 @@ def _operator(ufunc: Any, symbol: str) -> Callable[[Tensor, Any], Tensor]:
         mark_changed_in_place(x)
         return x
 
-    operator.__name__ = f"__i{ufunc.__name__}__"
-    return operator
+    in_place_operator.__name__ = f"__i{out_of_place.__name__}__"
+    return in_place_operator
 
 
-iadd = _operator(np.add, "+")
-isub = _operator(np.subtract, "-")
-imul = _operator(np.multiply, "*")
-itruediv = _operator(np.divide, "/")
+iadd = _operator(np.add, operator.add, "+")
+isub = _operator(np.subtract, operator.sub, "-")
+imul = _operator(np.multiply, operator.mul, "*")
+itruediv = _operator(np.divide, operator.truediv, "/")
 
 
 # ----------------------------------------------------------------------------- methods
@@ -212,9 +214,9 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
     record(x, [values], lambda old: ops.IndexPut(index)(old, values.to(old.dtype)), "x[index] = value")
 
 
-def copy_(x: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
-    """Copy ``src``'s values (broadcast, and cast to x's dtype) into x."""
-    source = src if hasattr(src, "_op") else x.new_tensor(src)
+def copy_(x: Tensor, other: Any, non_blocking: bool = False) -> Tensor:
+    """Copy ``other``'s values (broadcast, and cast to x's dtype) into x (PyTorch's docs call it ``src``)."""
+    source = other if hasattr(other, "_op") else x.new_tensor(other)
     return change(x, [source], lambda old: ops.IndexPut(Ellipsis)(old, source.to(old.dtype)), "copy_")
 
 

@@ -67,9 +67,9 @@ def matrix_transpose(x: Tensor) -> Tensor:
     return transpose(x, -2, -1)
 
 
-def expand(x: Tensor, *sizes: Any) -> Tensor:
-    """Broadcast to ``sizes`` without copying; -1 keeps a dimension."""
-    sizes = shape_from_args(sizes)
+def expand(x: Tensor, *size: Any, implicit: bool = False) -> Tensor:
+    """Broadcast to ``size`` without copying; -1 keeps a dimension."""
+    sizes = shape_from_args(size)
     extra = len(sizes) - x.ndim
     if extra < 0:
         raise ShapeError(f"expand: can't expand shape {x.shape} to fewer dims {tuple(sizes)}")
@@ -81,8 +81,8 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     return ops.Expand(shape)(x)
 
 
-def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
-    return expand(x, *shape)
+def broadcast_to(x: Tensor, size: Sequence[int]) -> Tensor:
+    return expand(x, *size)
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
@@ -128,11 +128,11 @@ def numpy_index(index: Any) -> Any:
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # what max(dim), sort, topk, ... return
 
 
-def view(x: Tensor, *shape: Any) -> Tensor:
+def view(x: Tensor, *size: Any) -> Tensor:
     """``reshape``, for a tensor whose memory allows it (numpy copies when it must; PyTorch refuses)."""
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list)):
-        raise TypeError(f"view(dtype) reinterprets memory, which minigrad does not do; got {shape[0]!r}")
-    return reshape(x, *shape)
+    if len(size) == 1 and not isinstance(size[0], (int, np.integer, tuple, list)):
+        raise TypeError(f"view(dtype) reinterprets memory, which minigrad does not do; got {size[0]!r}")
+    return reshape(x, *size)
 
 
 def view_as(x: Tensor, other: Tensor) -> Tensor:
@@ -172,6 +172,11 @@ def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
     for target, src in sorted(zip(targets, sources)):
         order.insert(target, src)
     return permute(x, tuple(order))
+
+
+def ravel(x: Tensor) -> Tensor:
+    """The elements as a 1-D tensor (``flatten()``)."""
+    return flatten(x)
 
 
 def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
@@ -220,10 +225,10 @@ def repeat(x: Tensor, *repeats: Any) -> Tensor:
     return reshape(expand(reshape(x, interleaved), expanded), tuple(c * s for c, s in zip(counts, shape)))
 
 
-def tile(x: Tensor, dims: Sequence[int]) -> Tensor:
+def tile(x: Tensor, *dims: Any) -> Tensor:
     """Like ``repeat``, but fewer repeats than dims repeat the last dims only."""
-    dims = tuple(dims)
-    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+    counts = shape_from_args(dims)
+    return repeat(x, (1,) * (x.ndim - len(counts)) + counts)
 
 
 def split(x: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
@@ -291,8 +296,10 @@ def _along(x: Tensor, dim: int, index: Any, name: str) -> tuple[np.ndarray, ...]
     return tuple(positions)
 
 
-def gather(x: Tensor, dim: int, index: Any) -> Tensor:
+def gather(x: Tensor, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
     """out[i][j] = x[index[i][j]][j] for dim 0 (and so on): values picked along ``dim``."""
+    if sparse_grad:
+        raise NotImplementedError("gather(sparse_grad=True): sparse gradients are not supported")
     return getitem(x, _along(x, dim, index, "gather"))
 
 

@@ -68,13 +68,14 @@ FUNCTIONS = _forms(
     "floor", "ceil", "trunc", "frac", "round", "clamp", "clip", "lerp", "nan_to_num",
     # comparisons
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
-    "isclose", "logical_and", "logical_or", "logical_xor", "logical_not",
+    "logical_and", "logical_or", "logical_xor", "logical_not",
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
     # reductions
     "sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
     "logsumexp", "all", "any", "cumsum", "median", "kthvalue", "sort", "argsort", "msort", "topk",
     # shapes and indexing
-    "gather", "index_select", "masked_select", "take_along_dim", "tril", "triu", "diag", "narrow", "flip", "roll",
+    "gather", "index_select", "masked_select", "take_along_dim", "tril", "triu", "diag",
+    "clamp_min", "clamp_max", "softmax", "log_softmax", "nonzero", "scatter", "scatter_add", "maximum", "minimum",
     # matrix products
     "matmul", "mm", "bmm", "mv", "dot", "outer",
 )  # fmt: skip
@@ -82,16 +83,29 @@ FUNCTIONS = _forms(
 # ... and without it (PyTorch's function has no out=, or returns a view):
 FUNCTIONS.update(
     _forms(
-        "clamp_min", "clamp_max", "relu", "softmax", "log_softmax", "norm", "count_nonzero", "nonzero",
-        "argwhere", "unique", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes",
-        "swapdims", "permute", "movedim", "moveaxis", "t", "fliplr", "flipud", "tile", "chunk", "unbind", "select",
-        "scatter", "scatter_add", "masked_fill", "diagonal", "trace", "broadcast_to", "ravel", "clone",
-        "numel", "is_floating_point", "is_complex", "allclose", "equal",
+        "relu", "count_nonzero", "argwhere", "unique", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze",
+        "transpose", "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "t", "fliplr", "flipud", "tile",
+        "chunk", "unbind", "select", "masked_fill", "diagonal", "trace", "broadcast_to", "ravel", "clone",
+        "numel", "is_floating_point", "is_complex", "allclose", "equal", "isclose", "narrow", "flip", "roll",
         out=False,
     )
 )  # fmt: skip
-FUNCTIONS["split"] = function_form(Tensor.split, out=False, first="tensor")
 
+
+def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces along ``dim``: of one size each (the last may be smaller), or of the given sizes."""
+    return tensor.split(split_size_or_sections, dim)
+
+
+def norm(
+    input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, out: Tensor | None = None, dtype: Any = None
+) -> Tensor:
+    """The p-norm (``Tensor.norm``); PyTorch's function takes ``out`` before ``dtype``."""
+    result = input.norm(p, dim, keepdim, dtype)
+    return result if out is None else write_out(out, result, "norm")
+
+
+FUNCTIONS.update(split=split, norm=norm)
 __all__ = sorted(FUNCTIONS)
 globals().update(FUNCTIONS)
 
@@ -101,14 +115,32 @@ def is_tensor(obj: Any) -> bool:
     return isinstance(obj, Tensor)
 
 
-def var_mean(input: Tensor, dim: Any = None, *, correction: Any = None, keepdim: bool = False) -> tuple[Tensor, Tensor]:
+def var_mean(
+    input: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+    out: Any = None,
+) -> tuple[Tensor, Tensor]:
     """(variance, mean) over ``dim``."""
-    return input.var(dim, keepdim=keepdim, correction=correction), input.mean(dim, keepdim)
+    result = (input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim))
+    return result if out is None else write_out(out, result, "var_mean")
 
 
-def std_mean(input: Tensor, dim: Any = None, *, correction: Any = None, keepdim: bool = False) -> tuple[Tensor, Tensor]:
+def std_mean(
+    input: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+    out: Any = None,
+) -> tuple[Tensor, Tensor]:
     """(standard deviation, mean) over ``dim``."""
-    return input.std(dim, keepdim=keepdim, correction=correction), input.mean(dim, keepdim)
+    result = (input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim))
+    return result if out is None else write_out(out, result, "std_mean")
 
 
 __all__ += ["is_tensor", "std_mean", "var_mean"]

@@ -1,5 +1,5 @@
-"""In-place operators (x += y, ...) and the version counter that keeps them from corrupting
-gradients: PyTorch's rules, checked one by one."""
+"""In-place operations (x += y, x[i] = v, x.add_(y), ...) and the version counter that keeps
+them from corrupting gradients: PyTorch's rules, checked one by one, and against PyTorch."""
 
 from __future__ import annotations
 
@@ -11,14 +11,27 @@ import minigrad.nn.functional as F
 from minigrad import nn, optim
 
 
-def test_in_place_on_a_tensor_that_requires_grad_is_refused_while_grad_mode_is_on():
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_while_grad_mode_is_on():
+    """PyTorch's rule and message. (Until issue 8, minigrad refused every in-place op that touched
+    autograd; now only this case is refused, and the others are recorded, as in PyTorch.)"""
     w = minigrad.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"x -= y on a tensor that requires grad.*no_grad"):
+    with pytest.raises(RuntimeError, match=r"a leaf Variable that requires grad is being used in an in-place operation"):
         w -= 1
-    plain = minigrad.tensor([1.0, 2.0])
-    with pytest.raises(RuntimeError, match=r"x \+= y on a tensor that requires grad"):
-        plain += w  # the other operand is part of autograd
+    with pytest.raises(RuntimeError, match=r"a leaf Variable that requires grad"):
+        w.zero_()
+    with pytest.raises(RuntimeError, match=r"a view of a leaf Variable that requires grad"):
+        w[0:1].mul_(2)
     np.testing.assert_array_equal(w.array, [1.0, 2.0])  # nothing changed
+
+
+def test_in_place_on_a_plain_tensor_with_an_operand_that_requires_grad_is_recorded():
+    """As in PyTorch: the plain tensor becomes a node of the graph."""
+    w = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    plain = minigrad.tensor([3.0, 4.0])
+    plain *= w
+    assert plain.requires_grad and not plain.is_leaf
+    plain.sum().backward()
+    np.testing.assert_array_equal(w.grad.array, [3.0, 4.0])  # d(plain_old * w)/dw: the old values
 
 
 def test_manual_sgd_under_no_grad_updates_the_model_itself():

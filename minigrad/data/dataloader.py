@@ -53,8 +53,14 @@ class TensorDataset(Dataset):
         if len(sizes) != 1:
             raise ValueError(f"Size mismatch between tensors: first dimensions {[len(a) for a in self.arrays]}")
 
-    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
-        return tuple(a[index] for a in self.arrays)
+    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+        """One sample, as a tuple of tensors (sharing memory with the dataset's arrays), as in PyTorch."""
+        return tuple(Tensor(np.asarray(a[index])) for a in self.arrays)
+
+    @property
+    def tensors(self) -> tuple[Tensor, ...]:
+        """The whole columns, as tensors (PyTorch's attribute)."""
+        return tuple(Tensor(a) for a in self.arrays)
 
     def __getitems__(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(a[indices] for a in self.arrays)  # one fancy index per tensor per batch
