@@ -255,6 +255,8 @@ def run_backward(
             grad = grads.pop(id(tensor), None)
             if grad is None:
                 continue
+            if TensorHooks.count:  # tensor.register_hook(fn): fn sees the gradient and may replace it
+                grad = run_tensor_hooks(tensor, grad)
             if inputs is not None:
                 found[id(tensor)] = grad
             elif tensor._op is None or tensor._retains_grad:
