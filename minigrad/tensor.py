@@ -107,6 +107,10 @@ class Tensor:
     requires_grad: bool
 
     def __init__(self, data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> None:
+        """Wraps a numpy array as it is (no copy, its dtype kept); other data (lists, numbers)
+        becomes the default float dtype, as in PyTorch's ``torch.Tensor([1, 2])``."""
+        if dtype is None and not isinstance(data, (np.ndarray, np.generic, Tensor)):
+            dtype = DefaultDType.value
         self.array = data if isinstance(data, np.ndarray) and dtype is None else as_array(data, dtype)
         self.grad = None
         self.requires_grad = False
