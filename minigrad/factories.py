@@ -308,6 +308,8 @@ def linspace(
     index = np.arange(steps, dtype=np.float64)
     step = (end - start) / (steps - 1) if steps > 1 else 0.0
     values = np.where(index < steps // 2, start + step * index, end - step * (steps - 1 - index))
+    if steps == 1:
+        values = np.full(1, start, dtype=np.float64)
     return made(values.astype(dtype), out=out, layout=layout, device=device, requires_grad=requires_grad)
 
 
@@ -379,6 +381,8 @@ def randint(
     """Integers from [low, high), int64: ``randint(low, high, size)`` or ``randint(high, size)``."""
     if size is None:
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
     if size is None or high is None:
         raise TypeError("randint() needs high and size: randint(high, size) or randint(low, high, size)")
     array = generator_of(generator).integers(low, high, tuple(size), dtype=np.int64)

@@ -130,13 +130,11 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
-    grids = list(tensors[:2][::-1]) + list(tensors[2:]) if indexing == "xy" and len(tensors) > 1 else list(tensors)
+    swap = indexing == "xy" and len(tensors) > 1  # "xy": the first two inputs' roles exchanged
+    grids = [tensors[1], tensors[0], *tensors[2:]] if swap else list(tensors)
     shape = tuple(len(t) for t in grids)
     out = [t.reshape(tuple(-1 if i == k else 1 for i in range(len(grids)))).expand(shape) for k, t in enumerate(grids)]
-    if indexing == "xy" and len(tensors) > 1:
-        out = [o.transpose(0, 1) for o in out]
-        out[0], out[1] = out[1], out[0]
-    return tuple(out)
+    return tuple([out[1], out[0], *out[2:]] if swap else out)
 
 
 def addmm(
