@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from minigrad import ops
-from minigrad.autograd import GradMode, mark_changed_in_place, replace_input, take_place
+from minigrad.autograd import GradMode, mark_changed_in_place, replace_input, take_place, topological_order
 from minigrad.dtypes import array_of
 from minigrad.generator import generator_of
 from minigrad.tensor_shape import numpy_index
@@ -123,10 +123,13 @@ def record(x: Tensor, operands: Sequence[Any], compute: Callable[[Tensor], Tenso
             return _embed(view, old_base, compute(old_view))
 
         record(base, [*operands, x], compute_base, name)
-        take_place(x, _replay(view, base))
+        again = _replay(view, base)  # x is that view of the new base: its node, and its memory
+        take_place(x, again)
+        x.array, x._version = again.array, base._version
         return
     old = x.new_tensor(x.array)  # x's value before the change, taking x's place in the graph so far
     old._op, old.requires_grad = x._op, x.requires_grad
+    keep_values_of_views(_tensors(operands), x)
     replace_input(_tensors(operands), x, old)
     result = _fit(compute(old), x, name)
     if result._op is None or result is old or any(result is o for o in operands):
@@ -134,6 +137,16 @@ def record(x: Tensor, operands: Sequence[Any], compute: Callable[[Tensor], Tenso
     np.copyto(x.array, result.array)
     mark_changed_in_place(x)
     take_place(x, result)
+
+
+def keep_values_of_views(operands: Sequence[Any], x: Tensor) -> None:
+    """The views of x's memory that the new value is computed from (``h[1]`` in ``h[0] = h[1]``,
+    or deeper in its graph) keep the values they had: each gets a copy of its own, so the ops
+    that read them still see what they saw, and x's change does not make them stale."""
+    seen = list(operands) + [t for node in topological_order(operands) if node._op for t in node._op.inputs]
+    for t in seen:
+        if t is not x and t._version is x._version:
+            t.array, t._version = t.array.copy(), [t._version[0]]
 
 
 def _fit(result: Tensor, x: Tensor, name: str) -> Tensor:
