@@ -513,6 +513,7 @@ class AnomalyMode:
     """Whether ops are watched for NaN and inf (``detect_anomaly``). Off, it costs one check per op."""
 
     enabled = False
+    in_backward = False  # a VJP is running: its ops are checked by checked_backward, not as forward ops
     created_at: weakref.WeakKeyDictionary[Primitive, list[traceback.FrameSummary]] = weakref.WeakKeyDictionary()
 
 
@@ -594,6 +595,8 @@ def _bad_values(array: np.ndarray) -> str | None:
 def check_forward(op: Primitive, inputs: Sequence[Node], data: np.ndarray) -> None:
     """In anomaly mode, after ``op`` computed ``data``: note where it ran, and stop if it made
     NaN or inf from finite inputs, or if it is reading a NaN that came from outside."""
+    if AnomalyMode.in_backward:
+        return
     stack = traceback.extract_stack()[:-2]
     AnomalyMode.created_at[op] = stack
     shapes = " and ".join(str(t.shape) for t in inputs)
@@ -613,7 +616,11 @@ def check_forward(op: Primitive, inputs: Sequence[Node], data: np.ndarray) -> No
 
 def checked_backward(op: Primitive, grad: Node, out: Node) -> Any:
     """``op.backward(grad, out)``, stopping if it returns NaN (PyTorch's anomaly check)."""
-    vjp = op.backward(grad, out)
+    previous, AnomalyMode.in_backward = AnomalyMode.in_backward, True
+    try:
+        vjp = op.backward(grad, out)
+    finally:
+        AnomalyMode.in_backward = previous
     for k, g in enumerate(vjp):
         if g is not None and _bad_values(g.array) == "nan" and _bad_values(grad.array) != "nan":
             where = AnomalyMode.created_at.get(op)
