@@ -123,13 +123,13 @@ globals().update(_FUNCTIONS)
 
 # PyTorch's other names for the dtypes. (They are not in __all__: ``from minigrad import *``
 # must not hide Python's float, int and bool.)
-float = float32  # noqa: A001
+float = float32
 double = float64
 half = float16
 long = int64
-int = int32  # noqa: A001
+int = int32
 short = int16
-bool = bool_  # noqa: A001
+bool = bool_
 cfloat, cdouble = complex64, complex128
 dtype = _np.dtype  # the type of the dtypes: isinstance(x.dtype, minigrad.dtype)
 finfo, iinfo = _np.finfo, _np.iinfo

@@ -18,7 +18,7 @@ import os
 import traceback
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
@@ -509,12 +509,16 @@ def run_tensor_hooks(tensor: Node, grad: Node) -> Node:
 # ----------------------------------------------------------------------------- anomaly mode
 
 
+Stack = list[traceback.FrameSummary]
+
+
 class AnomalyMode:
     """Whether ops are watched for NaN and inf (``detect_anomaly``). Off, it costs one check per op."""
 
     enabled = False
     in_backward = False  # a VJP is running: its ops are checked by checked_backward, not as forward ops
-    created_at: weakref.WeakKeyDictionary[Primitive, list[traceback.FrameSummary]] = weakref.WeakKeyDictionary()
+    # Where each op ran forward (for backward's error): weak keys, so it keeps no graph alive.
+    created_at: ClassVar[weakref.WeakKeyDictionary[Primitive, Stack]] = weakref.WeakKeyDictionary()
 
 
 def is_anomaly_enabled() -> bool:

@@ -27,6 +27,8 @@ class device:
     """
 
     __slots__ = ("type", "index")
+    type: str
+    index: int | None
 
     def __init__(self, type: Any, index: int | None = None) -> None:
         if isinstance(type, device):
@@ -37,7 +39,9 @@ class device:
             raise TypeError(f"device() expects a string such as 'cpu', got {type!r}")
         name, _, number = type.partition(":")
         if name not in DEVICE_TYPES:
-            raise RuntimeError(f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of device string: {type}")
+            raise RuntimeError(
+                f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of device string: {type}"
+            )
         if number:
             if index is not None:
                 raise RuntimeError(f"device(): the index is given twice, in {type!r} and as {index}")

@@ -71,7 +71,7 @@ complex128 = UnsupportedDType("complex128", "Represent the real and imaginary pa
 class DefaultDType:
     """The dtype that Python floats become (``torch.get_default_dtype()``)."""
 
-    value = float32
+    value: np.dtype = float32
 
 
 def get_default_dtype() -> np.dtype:
@@ -111,7 +111,7 @@ def resolve_dtype(dtype: DTypeLike) -> np.dtype | None:
     return resolved
 
 
-_TYPE_NAMES = {
+_TYPE_NAMES: dict[np.dtype, str] = {
     float32: "torch.FloatTensor",
     float64: "torch.DoubleTensor",
     int64: "torch.LongTensor",

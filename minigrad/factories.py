@@ -175,7 +175,9 @@ def full(
 
 
 def _like(input: Tensor, values: np.ndarray, dtype: DTypeLike, device: Any, requires_grad: bool) -> Tensor:
-    return made(values.astype(resolve_dtype(dtype) or input.dtype, copy=False), device=device, requires_grad=requires_grad)
+    return made(
+        values.astype(resolve_dtype(dtype) or input.dtype, copy=False), device=device, requires_grad=requires_grad
+    )
 
 
 def zeros_like(
@@ -386,7 +388,9 @@ def randint(
     if size is None or high is None:
         raise TypeError("randint() needs high and size: randint(high, size) or randint(low, high, size)")
     array = generator_of(generator).integers(low, high, tuple(size), dtype=np.int64)
-    return made(array.astype(resolve_dtype(dtype) or int64), out=out, layout=layout, device=device, requires_grad=requires_grad)
+    return made(
+        array.astype(resolve_dtype(dtype) or int64), out=out, layout=layout, device=device, requires_grad=requires_grad
+    )
 
 
 def randperm(
@@ -514,4 +518,3 @@ def get_rng_state() -> dict[str, Any]:
 
 def set_rng_state(new_state: dict[str, Any]) -> None:
     default_generator().bit_generator.state = new_state
-

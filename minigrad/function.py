@@ -28,6 +28,7 @@ only through their methods, so it sits below ``tensor.py``.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -134,12 +135,14 @@ class FunctionNode(Primitive):
 
     __slots__ = ("function", "ctx", "args", "outputs", "wanted", "spans", "result")
 
-    def __init__(self, function: type[Function], ctx: FunctionCtx, args: tuple[Any, ...], outputs: Any, wanted: list[int]):
+    def __init__(
+        self, function: type[Function], ctx: FunctionCtx, args: tuple[Any, ...], outputs: Any, wanted: list[int]
+    ):
         self.function, self.ctx, self.args, self.wanted = function, ctx, args, wanted
         self.outputs = tuple((o.shape, o.dtype) if _is_tensor(o) else None for o in outputs)
         arrays = [outputs[k].array for k in wanted]
         sizes = np.cumsum([0] + [a.size for a in arrays])
-        self.spans = list(zip(sizes[:-1], sizes[1:]))
+        self.spans = list(itertools.pairwise(sizes))
         if len(arrays) == 1:
             self.result = arrays[0]
         else:  # several outputs: one flat array, so that the node has one output like every primitive
@@ -157,6 +160,7 @@ class FunctionNode(Primitive):
         for k, spec in enumerate(self.outputs):
             if k in self.wanted:
                 start, stop = self.spans[self.wanted.index(k)]
+                assert spec is not None  # a wanted output is a tensor
                 part = grad if len(self.wanted) == 1 else grad[start:stop].reshape(spec[0])
                 grad_outputs.append(part)
             else:

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from minigrad.devices import check_device
-
 from minigrad.tensor import Tensor
 
 STRUCTURE = "__structure__"

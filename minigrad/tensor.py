@@ -233,7 +233,10 @@ class Tensor:
     numpy = tensor_convert.numpy
 
     item, tolist = tensor_convert.item, tensor_convert.tolist
-    __float__, __int__, __index__, __bool__ = tensor_convert.float_, tensor_convert.int_, tensor_convert.index, tensor_convert.bool_
+    __float__ = tensor_convert.float_
+    __int__ = tensor_convert.int_
+    __index__ = tensor_convert.index
+    __bool__ = tensor_convert.bool_
     __array__ = tensor_convert.array
 
     def detach(self) -> Tensor:
@@ -279,8 +282,15 @@ class Tensor:
     to = tensor_convert.to
     type = tensor_convert.type
     type_as = tensor_convert.type_as
-    float, double, half, bfloat16 = tensor_convert.float, tensor_convert.double, tensor_convert.half, tensor_convert.bfloat16
-    long, int, short, char, byte = tensor_convert.long, tensor_convert.int, tensor_convert.short, tensor_convert.char, tensor_convert.byte
+    float = tensor_convert.float
+    double = tensor_convert.double
+    half = tensor_convert.half
+    bfloat16 = tensor_convert.bfloat16
+    long = tensor_convert.long
+    int = tensor_convert.int
+    short = tensor_convert.short
+    char = tensor_convert.char
+    byte = tensor_convert.byte
     bool = tensor_convert.bool
     cpu, cuda = tensor_convert.cpu, tensor_convert.cuda
     clone, contiguous, is_contiguous = tensor_convert.clone, tensor_convert.contiguous, tensor_convert.is_contiguous
@@ -419,7 +429,11 @@ class Tensor:
     reciprocal, lerp, frac = composites.reciprocal, composites.lerp, composites.frac
     abs = absolute = __abs__ = composites.abs
     cos, tan, sinh, cosh = composites.cos, composites.tan, composites.sinh, composites.cosh
-    exp2, expm1, log1p, log2, log10 = composites.exp2, composites.expm1, composites.log1p, composites.log2, composites.log10
+    exp2 = composites.exp2
+    expm1 = composites.expm1
+    log1p = composites.log1p
+    log2 = composites.log2
+    log10 = composites.log10
     relu = composites.relu
     sigmoid = composites.sigmoid
     tanh = composites.tanh
@@ -461,7 +475,10 @@ class Tensor:
     reshape = tensor_shape.reshape
     view, view_as, reshape_as = tensor_shape.view, tensor_shape.view_as, tensor_shape.reshape_as
     permute = tensor_shape.permute
-    transpose, swapaxes, swapdims, t = tensor_shape.transpose, tensor_shape.swapaxes, tensor_shape.swapdims, tensor_shape.t
+    transpose = tensor_shape.transpose
+    swapaxes = tensor_shape.swapaxes
+    swapdims = tensor_shape.swapdims
+    t = tensor_shape.t
     movedim = moveaxis = tensor_shape.movedim
     T = property(tensor_shape.reversed_dims)
     mT = property(tensor_shape.matrix_transpose)  # noqa: N815 (PyTorch's name)
@@ -478,7 +495,11 @@ class Tensor:
     gather, take_along_dim = tensor_shape.gather, tensor_shape.take_along_dim
     scatter, scatter_add = tensor_shape.scatter, tensor_shape.scatter_add
     masked_fill, masked_select = tensor_shape.masked_fill, tensor_shape.masked_select
-    tril, triu, diag, diagonal, trace = tensor_shape.tril, tensor_shape.triu, tensor_shape.diag, tensor_shape.diagonal, tensor_shape.trace
+    tril = tensor_shape.tril
+    triu = tensor_shape.triu
+    diag = tensor_shape.diag
+    diagonal = tensor_shape.diagonal
+    trace = tensor_shape.trace
     sort, argsort, msort, topk = tensor_shape.sort, tensor_shape.argsort, tensor_shape.msort, tensor_shape.topk
     kthvalue, median = tensor_shape.kthvalue, tensor_shape.median
     __getitem__ = tensor_shape.getitem
@@ -525,13 +546,15 @@ class Tensor:
     copy_, fill_, zero_ = tensor_inplace.copy_, tensor_inplace.fill_, tensor_inplace.zero_
     masked_fill_, detach_ = tensor_inplace.masked_fill_, tensor_inplace.detach_
     normal_, uniform_, bernoulli_ = tensor_inplace.normal_, tensor_inplace.uniform_, tensor_inplace.bernoulli_
-    add_, sub_, subtract_, mul_, multiply_ = map(tensor_inplace.in_place_of, (add, sub, subtract, mul, multiply))
-    div_, divide_, pow_, neg_ = map(tensor_inplace.in_place_of, (div, divide, pow, neg))
-    exp_, log_, sqrt_, sin_, cos_ = map(tensor_inplace.in_place_of, (exp, log, sqrt, sin, cos))
-    abs_, relu_, sigmoid_, tanh_, square_ = map(tensor_inplace.in_place_of, (abs, relu, sigmoid, tanh, square))
-    clamp_, clip_, clamp_min_, clamp_max_ = map(tensor_inplace.in_place_of, (clamp, clip, clamp_min, clamp_max))
-    lerp_, reciprocal_, floor_, ceil_, round_ = map(tensor_inplace.in_place_of, (lerp, reciprocal, floor, ceil, round))
-    scatter_, scatter_add_ = map(tensor_inplace.in_place_of, (scatter, scatter_add))
+    # x.NAME_(...) is x becoming x.NAME(...), recorded when x is in a graph (tensor_inplace.in_place_of).
+    _in_place: Callable[[Any], Callable[..., Tensor]] = tensor_inplace.in_place_of
+    add_, sub_, subtract_, mul_, multiply_ = map(_in_place, (add, sub, subtract, mul, multiply))
+    div_, divide_, pow_, neg_ = map(_in_place, (div, divide, pow, neg))
+    exp_, log_, sqrt_, sin_, cos_ = map(_in_place, (exp, log, sqrt, sin, cos))
+    abs_, relu_, sigmoid_, tanh_, square_ = map(_in_place, (abs, relu, sigmoid, tanh, square))
+    clamp_, clip_, clamp_min_, clamp_max_ = map(_in_place, (clamp, clip, clamp_min, clamp_max))
+    lerp_, reciprocal_, floor_, ceil_, round_ = map(_in_place, (lerp, reciprocal, floor, ceil, round))
+    scatter_, scatter_add_ = map(_in_place, (scatter, scatter_add))
 
     addcmul_, addcdiv_ = tensor_inplace.addcmul_, tensor_inplace.addcdiv_
 
@@ -561,7 +584,9 @@ def _as_tensor(value: Any, like: Tensor) -> Tensor:
     return Tensor(value)
 
 
-def _operands(a: Tensor, b: Any, reflected: builtins.bool = False, true_division: builtins.bool = False) -> tuple[Tensor, Tensor]:
+def _operands(
+    a: Tensor, b: Any, reflected: builtins.bool = False, true_division: builtins.bool = False
+) -> tuple[Tensor, Tensor]:
     """The two Tensor operands of a binary op, with one common dtype."""
     b = _as_tensor(b, a)
     if reflected:

@@ -87,7 +87,7 @@ to.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # PyTorch's
 )
 
 
-def type(x: Tensor, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:
+def type(x: Tensor, dtype: Any = None, non_blocking: builtins.bool = False, **kwargs: Any) -> Any:
     """``x.type()`` is PyTorch's type string ('torch.FloatTensor'); ``x.type(dtype)`` casts
     (to a dtype, or to a type string)."""
     if dtype is None:
@@ -135,7 +135,9 @@ def cpu(x: Tensor, memory_format: Any = preserve_format) -> Tensor:
     return x
 
 
-def cuda(x: Tensor, device: Any = None, non_blocking: bool = False, memory_format: Any = preserve_format) -> Tensor:
+def cuda(
+    x: Tensor, device: Any = None, non_blocking: builtins.bool = False, memory_format: Any = preserve_format
+) -> Tensor:
     raise unsupported("Tensor.cuda()", "Leave tensors on the CPU: x.to('cpu') and device='cpu' work.")
 
 
@@ -182,7 +184,6 @@ def numpy(x: Tensor, *, force: builtins.bool = False) -> np.ndarray:
     if x.requires_grad and not force:
         raise RuntimeError("Can't call numpy() on a tensor that requires grad: use tensor.detach().numpy()")
     return x.array
-
 
 
 def new_full(
@@ -290,8 +291,15 @@ def set_printoptions(
     """PyTorch's ``set_printoptions``, for minigrad's tensors only (numpy's own are untouched)."""
     if profile is not None:
         defaults = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, 2**62, 3, 80)}
-        PrintOptions.precision, PrintOptions.threshold, PrintOptions.edgeitems, PrintOptions.linewidth = defaults[profile]
-    for name, value in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        PrintOptions.precision, PrintOptions.threshold, PrintOptions.edgeitems, PrintOptions.linewidth = defaults[
+            profile
+        ]
+    for name, value in (
+        ("precision", precision),
+        ("threshold", threshold),
+        ("edgeitems", edgeitems),
+        ("linewidth", linewidth),
+    ):
         if value is not None:
             setattr(PrintOptions, name, value)
 

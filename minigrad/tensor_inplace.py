@@ -27,7 +27,7 @@ import functools
 import inspect
 import operator
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -83,7 +83,11 @@ def _write(x: Tensor, values: np.ndarray, name: str) -> None:
 def _view_op(x: Tensor) -> ops.Primitive | None:
     """The op that made x as a view of its input's memory (they share one version counter)."""
     op = x._op
-    return op if op is not None and op.inputs and x._version is op.inputs[0]._version else None
+    return op if op is not None and op.inputs and x._version is _base(op)._version else None
+
+
+def _base(view: ops.Primitive) -> Tensor:
+    return cast("Tensor", view.inputs[0])  # the graph's inputs are Tensors
 
 
 def _replay(view: ops.Primitive, base: Tensor) -> Tensor:
@@ -103,7 +107,8 @@ def _embed(view: ops.Primitive, base: Tensor, new_view: Tensor) -> Tensor:
         return ops.IndexPut(view.index)(base, new_view)
     if isinstance(view, ops.Reshape):
         return new_view.reshape(base.shape)
-    return new_view.permute(tuple(np.argsort(view.axes)))  # a Permute: _replay accepted nothing else
+    assert isinstance(view, ops.Permute)  # _replay accepted nothing else
+    return new_view.permute(tuple(np.argsort(view.axes)))
 
 
 def record(x: Tensor, operands: Sequence[Any], compute: Callable[[Tensor], Tensor], name: str) -> None:
@@ -112,7 +117,7 @@ def record(x: Tensor, operands: Sequence[Any], compute: Callable[[Tensor], Tenso
         raise RuntimeError(f"{LEAF_ERROR} ({name} on a tensor of shape {x.shape}; use it under no_grad())")
     view = _view_op(x)
     if view is not None:  # the change is a change of the base: record that, then x is a view of the new base
-        base = view.inputs[0]
+        base = _base(view)
         if base.is_leaf and base.requires_grad:
             raise RuntimeError(f"{VIEW_OF_LEAF_ERROR} ({name} on a view of shape {x.shape})")
         _replay(view, base)  # refuses views it cannot replay before anything changes

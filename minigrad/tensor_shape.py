@@ -165,7 +165,9 @@ def swapdims(x: Tensor, dim0: int, dim1: int) -> Tensor:
 def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
     """Move dims ``source`` to positions ``destination`` (ints or tuples); the others keep their order."""
     sources = [normalize_dim(d, x.ndim) for d in (source if isinstance(source, (tuple, list)) else (source,))]
-    targets = [normalize_dim(d, x.ndim) for d in (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    targets = [
+        normalize_dim(d, x.ndim) for d in (destination if isinstance(destination, (tuple, list)) else (destination,))
+    ]
     if len(sources) != len(targets):
         raise ValueError(f"movedim: source {source} and destination {destination} differ in length")
     order = [d for d in range(x.ndim) if d not in sources]
@@ -238,13 +240,15 @@ def split(x: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
     if isinstance(split_size, (int, np.integer)):
         if split_size <= 0 and length:
             raise ValueError(f"split: split_size must be positive, got {split_size}")
-        sizes = [builtins.min(split_size, length - start) for start in range(0, length, builtins.max(split_size, 1))] or [0]
+        sizes = [
+            builtins.min(split_size, length - start) for start in range(0, length, builtins.max(split_size, 1))
+        ] or [0]
     else:
         sizes = list(split_size)
         if sum(sizes) != length:
             raise ShapeError(f"split: sizes {sizes} do not add up to {length}, the size of dim {dim} of {x.shape}")
     starts = np.cumsum([0, *sizes])
-    return tuple(narrow(x, dim, int(start), size) for start, size in zip(starts, sizes))
+    return tuple(narrow(x, dim, int(start), int(size)) for start, size in zip(starts, sizes))
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -316,7 +320,9 @@ def _source(x: Tensor, src: Any, index: np.ndarray) -> Tensor:
     return getitem(src, tuple(slice(0, n) for n in index.shape))
 
 
-def scatter(x: Tensor, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: str | None = None) -> Tensor:
+def scatter(
+    x: Tensor, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: str | None = None
+) -> Tensor:
     """x with ``src`` (or ``value``) written where ``index`` points along ``dim`` (gather's inverse)."""
     if reduce is not None:
         raise NotImplementedError(f"scatter(reduce={reduce!r}): use scatter_add for sums")
@@ -431,7 +437,6 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     if dim is None:
         return x.new_tensor(x.array.argmin(), dtype=np.int64)
     return x.new_tensor(x.array.argmin(axis=normalize_dim(dim, x.ndim), keepdims=keepdim), dtype=np.int64)
-
 
 
 def sort(x: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> ValuesIndices:

@@ -24,7 +24,7 @@ class Unsupported(NotImplementedError):  # noqa: N818 (it is a NotImplementedErr
     """A PyTorch feature minigrad does not have."""
 
 
-class UnsupportedName(Unsupported, AttributeError):
+class UnsupportedName(Unsupported, AttributeError):  # noqa: N818 (as Unsupported)
     """A Tensor attribute minigrad does not have (``x.to_sparse``). It is also an
     ``AttributeError``, so that ``hasattr(x, "to_sparse")`` answers False instead of failing."""
 

@@ -15,7 +15,9 @@ def test_in_place_on_a_leaf_that_requires_grad_is_refused_while_grad_mode_is_on(
     """PyTorch's rule and message. (Until issue 8, minigrad refused every in-place op that touched
     autograd; now only this case is refused, and the others are recorded, as in PyTorch.)"""
     w = minigrad.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"a leaf Variable that requires grad is being used in an in-place operation"):
+    with pytest.raises(
+        RuntimeError, match=r"a leaf Variable that requires grad is being used in an in-place operation"
+    ):
         w -= 1
     with pytest.raises(RuntimeError, match=r"a leaf Variable that requires grad"):
         w.zero_()
@@ -118,11 +120,14 @@ def _both(program, *arrays):
     grad), and compare the result and the gradients of its sum."""
     torch = pytest.importorskip("torch")
     results = []
-    for T in (minigrad, torch):
+    for T in (minigrad, torch):  # noqa: N806 (T: the torch module or minigrad)
         leaves = [T.tensor(a, dtype=T.float64, requires_grad=True) for a in arrays]
         out = program(T, *leaves)
         out.sum().backward()
-        results.append([out.detach().numpy() if T is torch else out.detach().array] + [leaf.grad.numpy() if T is torch else leaf.grad.array for leaf in leaves])
+        results.append(
+            [out.detach().numpy() if T is torch else out.detach().array]
+            + [leaf.grad.numpy() if T is torch else leaf.grad.array for leaf in leaves]
+        )
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
@@ -143,8 +148,14 @@ def micrograd_more_ops(T, a, b):
 
 IN_PLACE_PROGRAMS = {
     "micrograd c += c + 1": (micrograd_more_ops, [-4.0], [2.0]),
-    "methods on a result": (lambda T, x: (x * 2).add_(x, alpha=3).mul_(x).sub_(1).div_(2).clamp_(-1, 5).pow_(2), [0.5, -1.0, 2.0]),
-    "activations in place": (lambda T, x: (x * 1).add_(x).relu_() + (x * 3).sigmoid_() + (x * 2).tanh_() + (x / 2).exp_(), [0.5, -1.0, 2.0]),
+    "methods on a result": (
+        lambda T, x: (x * 2).add_(x, alpha=3).mul_(x).sub_(1).div_(2).clamp_(-1, 5).pow_(2),
+        [0.5, -1.0, 2.0],
+    ),
+    "activations in place": (
+        lambda T, x: (x * 1).add_(x).relu_() + (x * 3).sigmoid_() + (x * 2).tanh_() + (x / 2).exp_(),
+        [0.5, -1.0, 2.0],
+    ),
     "copy from a view of itself": (lambda T, x: _setitem(x * 2, 0, None) * x, [1.0, 2.0, 3.0]),
     "setitem with a number": (lambda T, x: _setitem(x * 2, 0, 5.0), [1.0, 2.0, 3.0]),
     "setitem with a tensor": (lambda T, x, y: _setitem(x * 1, slice(1, 3), y * y), [1.0, 2.0, 3.0], [4.0, 5.0]),
@@ -152,10 +163,18 @@ IN_PLACE_PROGRAMS = {
     "masked augmented assignment": (lambda T, x: _add_at(x * 3, x.detach() > 1.5, x[0]), [1.0, 2.0, 3.0]),
     "through a view": (lambda T, x: _view_changed(x * 1), [[1.0, 2.0], [3.0, 4.0]]),
     "through a transposed view": (lambda T, x: _transposed_changed(x * 1), [[1.0, 2.0], [3.0, 4.0]]),
-    "fill_ zero_ copy_": (lambda T, x, y: (x * 1).fill_(2.0) * x + (x * 1).zero_() + (x * 1).copy_(y * 2), [1.0, 2.0], [3.0, -1.0]),
+    "fill_ zero_ copy_": (
+        lambda T, x, y: (x * 1).fill_(2.0) * x + (x * 1).zero_() + (x * 1).copy_(y * 2),
+        [1.0, 2.0],
+        [3.0, -1.0],
+    ),
     "masked_fill_": (lambda T, x: (x * 2).masked_fill_(x.detach() > 1.5, -1.0) * x, [1.0, 2.0, 3.0]),
     "plain tensor, graph operand": (lambda T, x: _plain_plus(T, x), [1.0, 2.0]),
-    "addcmul_ addcdiv_": (lambda T, x, y: (x * 1).addcmul_(x, y, value=0.5).addcdiv_(y, x + 3, value=2), [1.0, 2.0], [0.5, 3.0]),
+    "addcmul_ addcdiv_": (
+        lambda T, x, y: (x * 1).addcmul_(x, y, value=0.5).addcdiv_(y, x + 3, value=2),
+        [1.0, 2.0],
+        [0.5, 3.0],
+    ),
 }
 
 

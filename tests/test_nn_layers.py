@@ -238,7 +238,9 @@ def test_cross_entropy_matches_torch(reduction, label_smoothing, ignore_index, s
     target.flat[0] = 1  # at least one ignored target when ignore_index=1
 
     def ours(x, t):
-        return nn.CrossEntropyLoss(reduction=reduction, label_smoothing=label_smoothing, ignore_index=ignore_index)(x, t)
+        return nn.CrossEntropyLoss(reduction=reduction, label_smoothing=label_smoothing, ignore_index=ignore_index)(
+            x, t
+        )
 
     def theirs(x, t):
         return torch.nn.CrossEntropyLoss(

@@ -114,7 +114,11 @@ def test_pooling_options_gradients(name, make):
 
 def test_max_pool_return_indices_match_torch():
     pytest.importorskip("torch")
-    for kwargs in [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1}, {"kernel_size": 2, "dilation": 2}]:
+    for kwargs in [
+        {"kernel_size": 2},
+        {"kernel_size": 3, "stride": 2, "padding": 1},
+        {"kernel_size": 2, "dilation": 2},
+    ]:
         out, indices = F.max_pool2d(minigrad.tensor(IMAGES), return_indices=True, **kwargs)
         their_out, their_indices = torch.nn.functional.max_pool2d(torch.tensor(IMAGES), return_indices=True, **kwargs)
         np.testing.assert_allclose(out.array, their_out.numpy())
@@ -123,11 +127,17 @@ def test_max_pool_return_indices_match_torch():
 
 @pytest.mark.parametrize("padding", [(-1, 2), (1, -2, -1, 0), (0, 0, 2, -3), (-2, -1, -1, -2)])
 def test_pad_with_negative_amounts_crops_as_torch_does(padding):
-    compare_with_torch(lambda t: F.pad(t, padding, value=0.5), lambda t: torch.nn.functional.pad(t, padding, value=0.5), IMAGES)
+    compare_with_torch(
+        lambda t: F.pad(t, padding, value=0.5), lambda t: torch.nn.functional.pad(t, padding, value=0.5), IMAGES
+    )
 
 
 def test_conv1d_matches_torch():
-    signal, kernel, bias = rng(3).standard_normal((2, 4, 11)), rng(4).standard_normal((6, 2, 3)), rng(5).standard_normal(6)
+    signal, kernel, bias = (
+        rng(3).standard_normal((2, 4, 11)),
+        rng(4).standard_normal((6, 2, 3)),
+        rng(5).standard_normal(6),
+    )
     compare_with_torch(
         lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, groups=2),
         lambda x, w, b: torch.nn.functional.conv1d(x, w, b, stride=2, padding=1, groups=2),
@@ -193,8 +203,10 @@ WEIGHTS = np.array([0.5, 2.0, 1.0, 3.0])
 def test_cross_entropy_with_class_weights_matches_torch(reduction, label_smoothing):
     for ignore_index in (-100, 1):
         compare_with_torch(
-            lambda x, t, w: F.cross_entropy(x, t, w, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing),
-            lambda x, t, w: torch.nn.functional.cross_entropy(
+            lambda x, t, w, ignore_index=ignore_index: F.cross_entropy(
+                x, t, w, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
+            ),
+            lambda x, t, w, ignore_index=ignore_index: torch.nn.functional.cross_entropy(
                 x, t, w.detach(), ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
             ),
             LOGITS,
@@ -210,11 +222,19 @@ def test_cross_entropy_with_probability_targets_matches_torch(reduction, label_s
     probabilities = rng(8).dirichlet(np.ones(4), size=5)
     for weight in (None, WEIGHTS):
         compare_with_torch(
-            lambda x, p: F.cross_entropy(
-                x, p, None if weight is None else minigrad.tensor(weight), reduction=reduction, label_smoothing=label_smoothing
+            lambda x, p, weight=weight: F.cross_entropy(
+                x,
+                p,
+                None if weight is None else minigrad.tensor(weight),
+                reduction=reduction,
+                label_smoothing=label_smoothing,
             ),
-            lambda x, p: torch.nn.functional.cross_entropy(
-                x, p, None if weight is None else torch.tensor(weight), reduction=reduction, label_smoothing=label_smoothing
+            lambda x, p, weight=weight: torch.nn.functional.cross_entropy(
+                x,
+                p,
+                None if weight is None else torch.tensor(weight),
+                reduction=reduction,
+                label_smoothing=label_smoothing,
             ),
             LOGITS,
             probabilities,
@@ -259,7 +279,10 @@ LOSSES = [
     ("smooth-l1-zero-beta", lambda m, x, t: m.nn.functional.smooth_l1_loss(x, t, beta=0.0, reduction="sum")),
     ("huber", lambda m, x, t: m.nn.HuberLoss(delta=0.7)(x, t)),
     ("kl-div-batchmean", lambda m, x, t: m.nn.KLDivLoss(reduction="batchmean")(x.log_softmax(1), t.softmax(1))),
-    ("kl-div-log-target", lambda m, x, t: m.nn.functional.kl_div(x.log_softmax(1), t.log_softmax(1), reduction="sum", log_target=True)),
+    (
+        "kl-div-log-target",
+        lambda m, x, t: m.nn.functional.kl_div(x.log_softmax(1), t.log_softmax(1), reduction="sum", log_target=True),
+    ),
     ("mse-none", lambda m, x, t: m.nn.MSELoss(reduction="none")(x, t)),
 ]
 
@@ -282,7 +305,9 @@ def test_size_average_and_reduce_map_to_reduction_with_pytorchs_warning(size_ave
         layer = nn.MSELoss(size_average=size_average, reduce=reduce)
     assert layer.reduction == reduction
     with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
-        value = F.cross_entropy(minigrad.tensor(LOGITS), minigrad.tensor(CLASSES), size_average=size_average, reduce=reduce)
+        value = F.cross_entropy(
+            minigrad.tensor(LOGITS), minigrad.tensor(CLASSES), size_average=size_average, reduce=reduce
+        )
     assert value.shape == ((5,) if reduction == "none" else ())
     if torch is not None:
         with warnings.catch_warnings():
@@ -306,7 +331,9 @@ def test_containers_register_their_modules_and_parameters_as_torch_does():
                 self.blocks = n.ModuleList([n.Linear(2, 2) for _ in range(2)])
                 self.heads = n.ModuleDict({"a": n.Linear(2, 1), "b": n.Linear(2, 3)})
                 self.scales = n.ParameterList([n.Parameter(torch.ones(2) if n is torch.nn else minigrad.ones(2))])
-                self.extra = n.ParameterDict({"bias": n.Parameter(torch.zeros(1) if n is torch.nn else minigrad.zeros(1))})
+                self.extra = n.ParameterDict(
+                    {"bias": n.Parameter(torch.zeros(1) if n is torch.nn else minigrad.zeros(1))}
+                )
 
         return Net()
 
@@ -343,7 +370,10 @@ def test_clip_grad_norm_and_value_match_torch():
 
 def test_layers_take_device_and_dtype():
     layer = nn.Linear(2, 3, device="cpu", dtype=minigrad.float64)
-    assert layer.weight.dtype == minigrad.float64 and nn.BatchNorm1d(3, dtype=minigrad.float64).running_mean.dtype == minigrad.float64
+    assert (
+        layer.weight.dtype == minigrad.float64
+        and nn.BatchNorm1d(3, dtype=minigrad.float64).running_mean.dtype == minigrad.float64
+    )
     assert nn.BatchNorm2d(3, bias=False).bias is None
     with pytest.raises(NotImplementedError, match="minigrad runs on the CPU with numpy"):
         nn.Conv2d(1, 1, 3, device="cuda")

@@ -367,7 +367,9 @@ def test_reduce_lr_on_plateau_matches_torch():
     ours_optimizer = optim.SGD([Tensor(np.zeros(1), requires_grad=True)], lr=0.1)
     theirs_optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
     ours = lr_scheduler.ReduceLROnPlateau(ours_optimizer, factor=0.5, patience=2, cooldown=1, min_lr=0.01)
-    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs_optimizer, factor=0.5, patience=2, cooldown=1, min_lr=0.01)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        theirs_optimizer, factor=0.5, patience=2, cooldown=1, min_lr=0.01
+    )
     for metric in [1.0, 0.9, 0.9, 0.9, 0.95, 0.9, 0.9, 0.9, 0.9, 0.85, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]:
         ours.step(metric)
         theirs.step(metric)

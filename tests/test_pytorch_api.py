@@ -63,14 +63,26 @@ METHODS = [
     ("clone", lambda x: x.clone() * 2, (X,), True),
     ("contiguous", lambda x: x.t().contiguous(), (X,), True),
     ("masked_fill", lambda x, m: x.masked_fill(m, -1.5), (X, MASK), True),
-    ("masked_fill_inf_softmax", lambda x, m: x.masked_fill(m, float("-inf")).softmax(1), (X, MASK & (np.arange(4) > 0)), True),
+    (
+        "masked_fill_inf_softmax",
+        lambda x, m: x.masked_fill(m, float("-inf")).softmax(1),
+        (X, MASK & (np.arange(4) > 0)),
+        True,
+    ),
     ("masked_select", lambda x, m: x.masked_select(m), (X, MASK), True),
     ("gather", lambda x, i: x.gather(0, i), (X, INDEX), True),
     ("gather_dim1", lambda x, i: x.gather(1, i[:, :2] % 3), (X, INDEX), True),
     ("scatter_add", lambda x, i, y: x.scatter_add(0, i, y), (X, INDEX, Y), True),
     ("scatter", lambda x, i, y: x.scatter(1, i[:, :1] + 1, y[:, :1]), (X, INDEX, Y), True),
     ("scatter_value", lambda x, i: x.scatter(0, i[:1], 2.5), (X, INDEX), True),
-    ("index_select", lambda x: x.index_select(1, minigrad.tensor([2, 0, 2]) if isinstance(x, minigrad.Tensor) else torch.tensor([2, 0, 2])), (X,), True),
+    (
+        "index_select",
+        lambda x: x.index_select(
+            1, minigrad.tensor([2, 0, 2]) if isinstance(x, minigrad.Tensor) else torch.tensor([2, 0, 2])
+        ),
+        (X,),
+        True,
+    ),
     ("repeat", lambda x: x.repeat(2, 1, 3), (X,), True),
     ("tile", lambda x: x.tile(2), (X,), True),
     ("flip", lambda x: x.flip(0, 1) + x.fliplr() + x.flipud(), (X,), True),
@@ -85,14 +97,24 @@ METHODS = [
     ("swapaxes_swapdims", lambda c: c.swapaxes(0, 2) + c.swapdims(2, 0), (CUBE,), True),
     ("squeeze_tuple", lambda c: c[:, :1, :1].squeeze((1, 2)), (CUBE,), True),
     ("tril_triu", lambda x: x.tril() + x.triu(1) * 2 + x.tril(-1) * 3, (X,), True),
-    ("diagonal_trace", lambda x: x.diagonal(1) .sum() + x[:, :3].trace(), (X,), True),
+    ("diagonal_trace", lambda x: x.diagonal(1).sum() + x[:, :3].trace(), (X,), True),
     ("diag", lambda v: v.diag() + v.diag(1)[1:, 1:], (V,), True),
     ("cumsum", lambda c: c.cumsum(1) + c.cumsum(dim=-1), (CUBE,), True),
     ("cumsum_ints", lambda i: i.cumsum(0), (INDEX,), False),
     ("prod", lambda x: x.prod(1), (X,), True),
     ("prod_with_zeros", lambda x: (x * (x > 0)).prod(0) + x.prod(), (X,), True),
-    ("norm", lambda x: x.norm() + x.norm(1, dim=0).sum() + x.norm(float("inf"), 1).sum() + x.norm(3, 1).sum(), (X,), True),
-    ("sum_dtype", lambda i: i.sum(dtype=minigrad.float64 if isinstance(i, minigrad.Tensor) else torch.float64), (INDEX,), False),
+    (
+        "norm",
+        lambda x: x.norm() + x.norm(1, dim=0).sum() + x.norm(float("inf"), 1).sum() + x.norm(3, 1).sum(),
+        (X,),
+        True,
+    ),
+    (
+        "sum_dtype",
+        lambda i: i.sum(dtype=minigrad.float64 if isinstance(i, minigrad.Tensor) else torch.float64),
+        (INDEX,),
+        False,
+    ),
     ("mean_dim_list", lambda c: c.mean([0, 2]), (CUBE,), True),
     ("var_unbiased_false", lambda x: x.var(1, False) + x.var(unbiased=False, dim=1), (X,), True),
     ("std_unbiased", lambda x: x.std(False) + x.std(0, True, True).sum(), (X,), True),
@@ -108,10 +130,20 @@ METHODS = [
     ("topk_smallest", lambda x: x.topk(2, 0, largest=False), (X,), True),
     ("kthvalue", lambda x: x.kthvalue(2, 1), (X,), True),
     ("median", lambda x: (x.median(), *x.median(1)), (X,), True),
-    ("comparisons", lambda x, y: (x.eq(y), x.ne(x), x.lt(y), x.le(y), x.gt(y), x.ge(y), x.greater(y), x.less_equal(y)), (X, Y), False),
+    (
+        "comparisons",
+        lambda x, y: (x.eq(y), x.ne(x), x.lt(y), x.le(y), x.gt(y), x.ge(y), x.greater(y), x.less_equal(y)),
+        (X, Y),
+        False,
+    ),
     ("logical", lambda m: (m.logical_and(~m), m.logical_or(m), m.logical_xor(m), m.logical_not()), (MASK,), False),
     ("isclose", lambda x, y: x.isclose(x + 1e-9), (X, Y), False),
-    ("floor_ceil_round_trunc", lambda x: (x.floor(), x.ceil(), (x * 10).round(), x.trunc(), x.round(decimals=1)), (X,), False),
+    (
+        "floor_ceil_round_trunc",
+        lambda x: (x.floor(), x.ceil(), (x * 10).round(), x.trunc(), x.round(decimals=1)),
+        (X,),
+        False,
+    ),
     ("nonzero", lambda m: (m.nonzero(), m.argwhere()), (MASK,), False),
     ("count_nonzero", lambda m: m.count_nonzero(1), (MASK,), False),
     ("all_any_dim", lambda m: (m.all(1), m.any(0), m.all(), m.any(1, keepdim=True)), (MASK,), False),
@@ -199,7 +231,7 @@ def test_out_writes_into_the_given_tensor_and_refuses_autograd():
     values, indices = minigrad.zeros(2), minigrad.zeros(2, dtype=minigrad.int64)
     minigrad.max(minigrad.tensor([[1.0, 3.0], [4.0, 2.0]]), 1, out=(values, indices))
     assert values.tolist() == [3.0, 4.0] and indices.tolist() == [1, 0]
-    with pytest.raises(RuntimeError, match="out=... arguments don't support automatic differentiation"):
+    with pytest.raises(RuntimeError, match=r"out=\.\.\. arguments don't support automatic differentiation"):
         minigrad.mul(minigrad.ones(2, requires_grad=True), 2.0, out=minigrad.zeros(2))
 
 
@@ -277,7 +309,10 @@ def test_dtype_aliases_are_pytorchs():
     assert x.type() == "torch.FloatTensor" and x.double().type() == "torch.DoubleTensor"
     assert x.long().tolist() == [1, -2] and x.int().dtype == minigrad.int32 and x.bool().dtype == minigrad.bool_
     assert x.type(minigrad.float64).dtype == minigrad.float64 and x.type("torch.LongTensor").dtype == minigrad.int64
-    assert x.to(minigrad.double).dtype == minigrad.float64 and x.to(minigrad.ones(1, dtype=minigrad.int64)).dtype == np.int64
+    assert (
+        x.to(minigrad.double).dtype == minigrad.float64
+        and x.to(minigrad.ones(1, dtype=minigrad.int64)).dtype == np.int64
+    )
     assert x.to("cpu", minigrad.float64).dtype == minigrad.float64 and x.to(dtype=minigrad.float64, copy=True) is not x
     assert x.is_floating_point() and not x.long().is_floating_point() and minigrad.finfo(minigrad.float).eps > 0
     assert (minigrad.tensor([1, 2]) / 2).dtype == minigrad.float32  # int / int is a float, as in PyTorch
@@ -299,7 +334,12 @@ def test_default_dtype_can_be_float64():
 
 def test_devices_are_the_cpu():
     cpu = minigrad.device("cpu")
-    assert cpu == "cpu" and cpu.type == "cpu" and repr(cpu) == "device(type='cpu')" and str(minigrad.device("cpu:0")) == "cpu:0"
+    assert (
+        cpu == "cpu"
+        and cpu.type == "cpu"
+        and repr(cpu) == "device(type='cpu')"
+        and str(minigrad.device("cpu:0")) == "cpu:0"
+    )
     x = minigrad.ones(2)
     assert x.device == cpu and x.to(cpu) is x and x.cpu() is x and x.to("cpu") is x and not x.is_cuda
     model = nn.Linear(2, 2)
@@ -386,7 +426,11 @@ def test_tensor_conveniences():
     assert x.stride() == (2, 1) and x.t().stride(0) == 1 and x.element_size() == 4 and x.nelement() == 4
     assert x.t().is_contiguous() is False and x.t().contiguous().is_contiguous()
     assert minigrad.is_tensor(x) and minigrad.numel(x) == 4 and minigrad.Size([2, 2]) == x.shape
-    assert x.new_zeros(2, 3).shape == (2, 3) and x.new_ones((1,)).tolist() == [1.0] and x.new_full((2,), 5).tolist() == [5.0, 5.0]
+    assert (
+        x.new_zeros(2, 3).shape == (2, 3)
+        and x.new_ones((1,)).tolist() == [1.0]
+        and x.new_full((2,), 5).tolist() == [5.0, 5.0]
+    )
     assert x.new_tensor([1, 2]).dtype == minigrad.float32 and x.unique().tolist() == [1.0, 2.0, 3.0, 4.0]
     values, counts = minigrad.tensor([3, 1, 3]).unique(return_counts=True)
     assert values.tolist() == [1, 3] and counts.tolist() == [1, 2]

@@ -214,7 +214,11 @@ def differences(
             if kind == "keyword" and name not in keywords and not has_kwargs:
                 problems.append(f"no keyword {name!r}")
             # PyTorch's *X (``squeeze(*dim)``) is also met by a parameter X taking a tuple (``squeeze(dim)``).
-            if kind == "*args" and not has_args and positional[len(torch_positional) : len(torch_positional) + 1] != [name]:
+            if (
+                kind == "*args"
+                and not has_args
+                and positional[len(torch_positional) : len(torch_positional) + 1] != [name]
+            ):
                 problems.append(f"no *{name}")
     names = {n for overload in overloads + documented for n, _ in overload}
     invented = [n for n, k in ours if k != "**kwargs" and n not in names]
@@ -244,9 +248,9 @@ def swept(torch: Any) -> Iterator[tuple[str, Callable[..., Any], Any, bool]]:
             if name.startswith("_") or not hasattr(their_module, name):
                 continue
             ours, theirs = getattr(ours_module, name), getattr(their_module, name)
-            if inspect.isfunction(ours) or (callable(ours) and getattr(ours, "__signature__", None)):
-                if callable(theirs) and not isinstance(theirs, type):
-                    yield f"{prefix}.{name}", ours, theirs, False
+            ours_is_function = inspect.isfunction(ours) or (callable(ours) and getattr(ours, "__signature__", None))
+            if ours_is_function and callable(theirs) and not isinstance(theirs, type):
+                yield f"{prefix}.{name}", ours, theirs, False
     classes = [("torch.nn", nn, torch.nn), ("torch.optim", optim, torch.optim)]
     classes.append(("torch.optim.lr_scheduler", minigrad.optim.lr_scheduler, torch.optim.lr_scheduler))
     for prefix, ours_module, their_module in classes:
@@ -320,7 +324,7 @@ def test_the_table_lists_no_difference_that_is_gone(result):
 
 def test_the_sweep_sees_most_signatures(result):
     """A guard on the sweep itself: it must see (and so check) nearly everything it walks."""
-    found, unseen = result
+    _, unseen = result
     walked = len(list(swept(pytest.importorskip("torch"))))
     assert walked > 400
     assert len(unseen) < 0.1 * walked, f"signatures the sweep cannot see ({len(unseen)}): {unseen}"

@@ -10,6 +10,7 @@ back to one ``ds[i]`` per sample, stacked by ``default_collate``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -73,7 +74,7 @@ class TensorDataset(Dataset):
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order."""
 
-    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+    def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
         self.dataset, self.indices = dataset, np.asarray(indices, dtype=np.int64)
 
     def __getitem__(self, index: int) -> Any:
@@ -106,7 +107,7 @@ def random_split(dataset: Dataset, lengths: Sequence[float], generator: Any = No
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     order = generator_of(generator).permutation(total)
     starts = np.cumsum([0, *lengths])
-    return [Subset(dataset, order[a:b]) for a, b in zip(starts[:-1], starts[1:])]
+    return [Subset(dataset, order[a:b]) for a, b in itertools.pairwise(starts)]
 
 
 def default_collate(samples: Sequence[Any]) -> tuple[Tensor, ...]:

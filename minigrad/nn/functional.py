@@ -6,10 +6,9 @@ strided view), then a matmul or a reduction, so their gradients are derived by t
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -261,7 +260,9 @@ def pad(input: Tensor, pad: tuple[int, ...], mode: str = "constant", value: floa
     if any(n + before + after < 0 for n, (before, after) in zip(input.shape, pairs)):
         raise ValueError(f"pad: padding {pad} crops more than the input of shape {input.shape} has")
     if any(p < 0 for pair in pairs for p in pair):  # crop first, then pad what is positive
-        input = input[tuple(slice(max(-before, 0), n - max(-after, 0)) for n, (before, after) in zip(input.shape, pairs))]
+        input = input[
+            tuple(slice(max(-before, 0), n - max(-after, 0)) for n, (before, after) in zip(input.shape, pairs))
+        ]
         pairs = [(max(before, 0), max(after, 0)) for before, after in pairs]
     fill = 0.0 if value is None else value
     return Pad(tuple(pairs), fill)(input) if any(p for pair in pairs for p in pair) else input
@@ -343,7 +344,9 @@ def conv1d(
         return (height, value[0] if isinstance(value, (tuple, list)) else value)
 
     padding_2d = padding if isinstance(padding, str) else pair(padding, 0)
-    out = conv2d(input.unsqueeze(-2), weight.unsqueeze(-2), bias, pair(stride, 1), padding_2d, pair(dilation, 1), groups)
+    out = conv2d(
+        input.unsqueeze(-2), weight.unsqueeze(-2), bias, pair(stride, 1), padding_2d, pair(dilation, 1), groups
+    )
     return out.squeeze(-2)
 
 
@@ -383,7 +386,10 @@ def _pool_windows(
     if min(sizes) < 1:
         raise ShapeError(f"{name}: input {input.shape} (padded) is smaller than the kernel {kernel}")
     # Pad so that the last window fits: with ceil_mode it may reach past the padding.
-    extra = [(o - 1) * s + d * (k - 1) + 1 - (n + 2 * p) for o, s, d, k, n, p in zip(sizes, step, spread, kernel, x.shape[2:], (ph, pw))]
+    extra = [
+        (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p)
+        for o, s, d, k, n, p in zip(sizes, step, spread, kernel, x.shape[2:], (ph, pw))
+    ]
     bottom, right = ph + max(extra[0], 0), pw + max(extra[1], 0)
     x = pad(x, (pw, right, ph, bottom), value=fill)
     windows = Unfold(kernel, step, spread)(x)

@@ -32,7 +32,9 @@ def hooks_of(module: Module) -> dict[str, dict[int, Any]]:
     return module.__dict__["_hooks"]
 
 
-def register(module: Module, kind: str, hook: Callable[..., Any], prepend: bool = False, **options: Any) -> RemovableHandle:
+def register(
+    module: Module, kind: str, hook: Callable[..., Any], prepend: bool = False, **options: Any
+) -> RemovableHandle:
     hooks = hooks_of(module)[kind]
     handle = add_hook(hooks, (hook, options))
     if prepend:  # move it to the front, keeping the others' order

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
-
-from typing import Any
 
 from minigrad.autograd import mark_changed_in_place
 from minigrad.generator import generator_of
@@ -75,7 +74,7 @@ def trunc_normal_(
 def eye_(tensor: Tensor) -> Tensor:
     if tensor.ndim != 2:
         raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tensor.shape}")
-    return _fill(tensor, np.eye(*tensor.shape))
+    return _fill(tensor, np.eye(tensor.shape[0], tensor.shape[1]))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

@@ -140,7 +140,9 @@ class ReduceLROnPlateau:
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs', got {mode}, {threshold_mode}")
+            raise ValueError(
+                f"mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs', got {mode}, {threshold_mode}"
+            )
         self.optimizer, self.mode, self.factor, self.patience = optimizer, mode, factor, patience
         self.threshold, self.threshold_mode, self.cooldown, self.eps = threshold, threshold_mode, cooldown, eps
         groups = len(optimizer.param_groups)

@@ -228,7 +228,9 @@ class Adam(Optimizer):
             raise ValueError(f"{type(self).__name__}: lr, eps and weight_decay must be >= 0")
         if not all(0.0 <= b < 1.0 for b in betas):
             raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
-        _plain_flags(type(self).__name__, foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused)
+        _plain_flags(
+            type(self).__name__, foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused
+        )
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad}
         defaults.update(maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
@@ -288,9 +290,9 @@ class AdamW(Adam):
 class RMSprop(Optimizer):
     """RMSprop (Hinton's lecture 6e), as PyTorch computes it:
 
-        v = alpha * v + (1 - alpha) * g^2
-        avg = sqrt(v) + eps   (centered: sqrt(v - mean(g)^2) + eps, with mean(g) a running average too)
-        p = p - lr * g / avg   (with momentum: b = momentum * b + g / avg, p = p - lr * b)
+    v = alpha * v + (1 - alpha) * g^2
+    avg = sqrt(v) + eps   (centered: sqrt(v - mean(g)^2) + eps, with mean(g) a running average too)
+    p = p - lr * g / avg   (with momentum: b = momentum * b + g / avg, p = p - lr * b)
     """
 
     def __init__(
@@ -346,7 +348,7 @@ class RMSprop(Optimizer):
 class Adagrad(Optimizer):
     """Adagrad (Duchi et al. 2011), as PyTorch computes it:
 
-        s = s + g^2,   p = p - lr / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)
+    s = s + g^2,   p = p - lr / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)
     """
 
     def __init__(
@@ -367,7 +369,9 @@ class Adagrad(Optimizer):
             raise ValueError("Adagrad: lr, lr_decay, weight_decay, initial_accumulator_value and eps must be >= 0")
         _plain_flags("Adagrad", foreach=foreach, differentiable=differentiable, fused=fused)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay}
-        super().__init__(params, {**defaults, "initial_accumulator_value": initial_accumulator_value, "maximize": maximize})
+        super().__init__(
+            params, {**defaults, "initial_accumulator_value": initial_accumulator_value, "maximize": maximize}
+        )
         for group in self.param_groups:  # PyTorch makes Adagrad's state at construction
             for p in group["params"]:
                 self.state[p] = {"step": 0, "sum": np.full_like(p.array, group["initial_accumulator_value"])}
@@ -385,9 +389,9 @@ class Adagrad(Optimizer):
 class Adadelta(Optimizer):
     """Adadelta (Zeiler 2012), as PyTorch computes it:
 
-        v = rho v + (1 - rho) g^2
-        d = sqrt(u + eps) / sqrt(v + eps) * g
-        u = rho u + (1 - rho) d^2,   p = p - lr * d
+    v = rho v + (1 - rho) g^2
+    d = sqrt(u + eps) / sqrt(v + eps) * g
+    u = rho u + (1 - rho) d^2,   p = p - lr * d
     """
 
     def __init__(
