@@ -250,12 +250,13 @@ def run_backward(
     if inputs is not None:
         order = only_paths_to(inputs, order)
     found: dict[int, Node] = {}
+    hooks, anomaly = TensorHooks.count, AnomalyMode.enabled  # both off: the loop below runs as if they did not exist
     with set_grad_enabled(create_graph):  # create_graph: record the backward pass too
         for tensor in order:  # every tensor comes before the tensors it was computed from
             grad = grads.pop(id(tensor), None)
             if grad is None:
                 continue
-            if TensorHooks.count:  # tensor.register_hook(fn): fn sees the gradient and may replace it
+            if hooks:  # tensor.register_hook(fn): fn sees the gradient and may replace it
                 grad = run_tensor_hooks(tensor, grad)
             if inputs is not None:
                 found[id(tensor)] = grad
@@ -265,7 +266,7 @@ def run_backward(
             if op is None:
                 continue
             check_graph_is_usable(tensor, op)
-            vjp = op.backward(grad, tensor) if not AnomalyMode.enabled else checked_backward(op, grad, tensor)
+            vjp = op.backward(grad, tensor) if not anomaly else checked_backward(op, grad, tensor)
             for parent, parent_grad in zip(op.inputs, vjp):  # the VJP
                 if parent_grad is not None and parent.requires_grad:
                     accumulate(grads, parent, parent_grad)  # sum over paths: the chain rule

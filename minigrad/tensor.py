@@ -52,7 +52,6 @@ from minigrad.dtypes import (
 )
 from minigrad.shapes import ShapeError, normalize_dim, reduction_axes
 from minigrad.tensor_shape import ValuesIndices
-from minigrad.unsupported import not_covered_name, unsupported_name
 
 MaxResult = ValuesIndices  # the (values, indices) pair of max(dim), min(dim), sort, topk, ... (old name)
 
@@ -218,16 +217,6 @@ class Tensor:
 
     __repr__, __format__ = tensor_convert.repr, tensor_convert.format
 
-    def __getattr__(self, name: str) -> Any:
-        """Only called for names Tensor does not have: a NotImplementedError naming it (for GPU,
-        sparse and quantized features, saying why), which is also an AttributeError, so that
-        hasattr() says False."""
-        if name.startswith("_"):
-            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
-        if name.startswith(("to_sparse", "sparse_", "q_", "pin_memory", "to_mkldnn", "is_pinned")):
-            raise unsupported_name(f"Tensor.{name}")
-        raise not_covered_name(f"Tensor.{name}")
-
     # ------------------------------------------------------------------------- conversion
 
     numpy = tensor_convert.numpy
@@ -293,6 +282,7 @@ class Tensor:
     byte = tensor_convert.byte
     bool = tensor_convert.bool
     cpu, cuda = tensor_convert.cpu, tensor_convert.cuda
+    to_sparse, pin_memory = tensor_convert.to_sparse, tensor_convert.pin_memory
     clone, contiguous, is_contiguous = tensor_convert.clone, tensor_convert.contiguous, tensor_convert.is_contiguous
     stride, element_size = tensor_convert.stride, tensor_convert.element_size
     is_floating_point, is_complex = tensor_convert.is_floating_point, tensor_convert.is_complex

@@ -141,6 +141,16 @@ def cuda(
     raise unsupported("Tensor.cuda()", "Leave tensors on the CPU: x.to('cpu') and device='cpu' work.")
 
 
+def to_sparse(
+    x: Tensor, sparse_dim: Any = None, *, layout: Any = None, blocksize: Any = None, dense_dim: Any = None
+) -> Tensor:
+    raise unsupported("sparse tensors (Tensor.to_sparse)", "Tensors here are dense numpy arrays.")
+
+
+def pin_memory(x: Tensor, device: Any = None) -> Tensor:
+    raise unsupported("pinned memory (Tensor.pin_memory)", "It is for copying to a GPU; leave tensors on the CPU.")
+
+
 def device(x: Tensor) -> Any:
     """The CPU, where every tensor lives."""
     return CPU

@@ -393,11 +393,10 @@ def test_names_minigrad_lacks_raise_not_implemented_error_naming_them():
         (lambda: minigrad.nn.functional.interpolate, "torch.nn.functional.interpolate"),
         (lambda: minigrad.optim.LBFGS, "torch.optim.LBFGS"),
         (lambda: minigrad.fft, "torch.fft"),
-        (lambda: minigrad.ones(2).cumprod, "Tensor.cumprod"),
     ]:
         with pytest.raises(NotImplementedError, match=f"{name} is not implemented in minigrad"):
             missing()
-    assert not hasattr(minigrad, "compile") and not hasattr(minigrad.ones(1), "to_sparse")  # also AttributeErrors
+    assert not hasattr(minigrad, "compile") and not hasattr(minigrad.nn, "LSTM")  # also AttributeErrors
     with pytest.raises(AttributeError):
         minigrad._private_name  # noqa: B018
 
