@@ -470,3 +470,16 @@ def test_as_torch_runs_a_program_file(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "minigrad ['--flag'] 2.0"
+
+
+def test_importing_minigrad_stays_light():
+    """torch's namespace is there, but the datasets, the checks and the function machinery of
+    torch.utils load only when used."""
+    code = (
+        "import sys, minigrad\n"
+        "loaded = [m for m in sys.modules if m.startswith(('minigrad.data', 'minigrad.checks', 'minigrad.utils.'))]\n"
+        "assert not loaded, loaded\n"
+        "assert minigrad.utils.data.DataLoader and 'minigrad.data' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=WORKTREE)
+    assert done.returncode == 0, done.stderr

@@ -3,52 +3,49 @@
 from typing import Any
 
 from minigrad.nn import functional, init, utils
-from minigrad.nn.layers import (
+from minigrad.nn.activation import (
     ELU,
     GELU,
-    AdaptiveAvgPool2d,
-    AvgPool2d,
-    BatchNorm1d,
-    BatchNorm2d,
-    BCELoss,
-    BCEWithLogitsLoss,
-    Conv2d,
-    CrossEntropyLoss,
-    Dropout,
-    Embedding,
-    Flatten,
     Hardtanh,
-    HuberLoss,
     Identity,
-    KLDivLoss,
-    L1Loss,
-    LayerNorm,
     LeakyReLU,
-    Linear,
     LogSoftmax,
-    MaxPool2d,
-    MSELoss,
-    NLLLoss,
     ReLU,
     ReLU6,
     Sigmoid,
     SiLU,
-    SmoothL1Loss,
     Softmax,
     Softmin,
     Softplus,
     Tanh,
+)
+from minigrad.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from minigrad.nn.layers import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    LayerNorm,
+    Linear,
+    MaxPool2d,
     Unflatten,
 )
-from minigrad.nn.module import (
-    Module,
-    ModuleDict,
-    ModuleList,
-    Parameter,
-    ParameterDict,
-    ParameterList,
-    Sequential,
+from minigrad.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
 )
+from minigrad.nn.module import Module, Parameter
 from minigrad.unsupported import submodule_or_missing
 
 __all__ = [

@@ -16,7 +16,7 @@ from minigrad import composites
 from minigrad.factories import default_generator
 from minigrad.nn.arguments import IntPair, conv_padding, int_pair
 from minigrad.nn.batchnorm import batch_norm
-from minigrad.nn.losses import (
+from minigrad.nn.functional_losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     check_reduction,

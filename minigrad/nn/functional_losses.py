@@ -1,4 +1,4 @@
-"""Loss functions, with PyTorch's arguments (``nn.functional`` re-exports them).
+"""Loss functions, with PyTorch's arguments (``nn.functional`` re-exports them; the layers are in ``loss.py``).
 
 Each is a few Tensor operations, so its gradient is derived. ``reduction`` is ``'mean'``,
 ``'sum'`` or ``'none'``; PyTorch's older ``size_average=`` and ``reduce=`` still work and map to
