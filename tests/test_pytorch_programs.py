@@ -4,7 +4,8 @@
 The programs in tests/pytorch_programs/ are written the way PyTorch's tutorials and examples
 are: a polynomial fit with a custom autograd Function, a two-layer net with backpropagation
 by hand, an nn/optim/DataLoader loop with six optimizers, the classic MNIST example on random
-data, micrograd's test with its in-place ``c += c + 1``, and hooks. Their starting weights come
+data, micrograd's test with its in-place ``c += c + 1``, hooks, and a small nanoGPT-style
+transformer. Their starting weights come
 from numpy, so both engines start equal; every line they print must match: the same words, and
 numbers equal within float32 rounding (the training loops amplify it a little).
 """
@@ -32,6 +33,7 @@ CASES = {
     "mnist_structure.py": (["--dropout", "0"], 1e-4),
     "micrograd_in_place.py": ([], 1e-12),
     "hooks_and_graph.py": ([], 1e-5),
+    "tiny_gpt.py": ([], 1e-5),
 }
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
