@@ -4,6 +4,7 @@ gradient, the checking tools load lazily. Read with ``ast`` and in fresh interpr
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +84,10 @@ def test_every_primitive_is_typed_and_short():
 
 
 def run_fresh(code: str) -> None:
-    subprocess.run([sys.executable, "-c", code], check=True)
+    """Run ``code`` in a new interpreter that imports this checkout's minigrad (the tests run in
+    a temporary folder, where ``import minigrad`` would find an installed copy instead)."""
+    environment = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=environment)
 
 
 def test_importing_minigrad_leaves_the_checking_tools_unloaded():
