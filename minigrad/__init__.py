@@ -7,36 +7,142 @@
 >>> x.grad
 tensor([2., 4.])
 
+Its names are PyTorch's, so that a program written for PyTorch's CPU API runs with
+``import minigrad as torch`` (see docs/pytorch.md, and ``python -m minigrad.as_torch``).
+
 Importing minigrad changes nothing outside it. ``minigrad.keep_freed_memory()`` is the one
 process-wide setting it offers (the command line and the benchmarks call it; see allocator.py).
 """
 
+import os as _os
 from typing import Any
 
-from minigrad import nn, optim
+import numpy as _np
+
+from minigrad import autograd, nn, optim, utils
 from minigrad.allocator import keep_freed_memory
-from minigrad.autograd import enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
-from minigrad.dtypes import bool_, float32, float64, int32, int64
+from minigrad.autograd import (
+    enable_grad,
+    grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from minigrad.devices import (
+    accelerator,
+    backends,
+    channels_last,
+    contiguous_format,
+    cuda,
+    device,
+    get_default_device,
+    preserve_format,
+    set_default_device,
+    sparse_coo,
+    strided,
+)
+from minigrad.dtypes import (
+    bfloat16,
+    bool_,
+    complex64,
+    complex128,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
 from minigrad.factories import (
+    Generator,
     arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
+    eye,
     from_numpy,
     full,
+    full_like,
+    get_rng_state,
+    initial_seed,
+    linspace,
+    logspace,
     manual_seed,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
+    randint_like,
     randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
     tensor,
     zeros,
     zeros_like,
 )
-from minigrad.functions import cat, maximum, minimum, stack, where
+from minigrad.functions import (
+    addmm,
+    broadcast_shapes,
+    broadcast_tensors,
+    cat,
+    concat,
+    concatenate,
+    einsum,
+    hstack,
+    maximum,
+    meshgrid,
+    minimum,
+    stack,
+    vstack,
+    where,
+)
 from minigrad.serialization import CheckpointError, load, save
-from minigrad.shapes import ShapeError
+from minigrad.shapes import ShapeError, Size
 from minigrad.tensor import Tensor
+from minigrad.tensor_convert import set_printoptions
+from minigrad.torch_functions import FUNCTIONS as _FUNCTIONS
+from minigrad.torch_functions import is_tensor, std_mean, var_mean
+from minigrad.unsupported import submodule_or_missing
 
 __version__ = "0.1.0"
+
+# The function forms of Tensor's methods (minigrad.add, minigrad.exp, minigrad.sum, ...).
+globals().update(_FUNCTIONS)
+
+# PyTorch's other names for the dtypes. (They are not in __all__: ``from minigrad import *``
+# must not hide Python's float, int and bool.)
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+bool = bool_
+cfloat, cdouble = complex64, complex128
+dtype = _np.dtype  # the type of the dtypes: isinstance(x.dtype, minigrad.dtype)
+finfo, iinfo = _np.finfo, _np.iinfo
+
+
+def get_num_threads() -> Any:
+    """The number of CPUs (numpy's BLAS decides how many it uses)."""
+    return _os.cpu_count() or 1
+
+
+def set_num_threads(num: Any) -> None:
+    """Accepted and ignored: numpy's BLAS decides (set OMP_NUM_THREADS before starting Python)."""
+
 
 # The checking tools load on first use (PEP 562), so that importing minigrad stays light.
 _CHECKS = {"check_batchnorm", "gradcheck", "gradgradcheck", "GradcheckError"}
@@ -47,47 +153,107 @@ def __getattr__(name: str) -> Any:
         from minigrad import checks
 
         return getattr(checks, name)
-    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")
+    return submodule_or_missing("minigrad", name)
 
 
 __all__ = [
     "CheckpointError",
+    "Generator",
     "GradcheckError",
     "ShapeError",
+    "Size",
     "Tensor",
+    "accelerator",
+    "addmm",
     "arange",
+    "as_tensor",
+    "autograd",
+    "backends",
+    "bernoulli",
+    "bfloat16",
     "bool_",
+    "broadcast_shapes",
+    "broadcast_tensors",
     "cat",
+    "channels_last",
     "check_batchnorm",
+    "complex64",
+    "complex128",
+    "concat",
+    "concatenate",
+    "contiguous_format",
+    "cuda",
+    "device",
+    "einsum",
+    "empty",
+    "empty_like",
     "enable_grad",
+    "eye",
+    "float16",
     "float32",
     "float64",
     "from_numpy",
     "full",
+    "full_like",
+    "get_default_device",
+    "get_default_dtype",
+    "get_num_threads",
+    "get_rng_state",
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "hstack",
+    "inference_mode",
+    "initial_seed",
+    "int8",
+    "int16",
     "int32",
     "int64",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
+    "is_tensor",
     "keep_freed_memory",
+    "linspace",
     "load",
+    "logspace",
     "manual_seed",
     "maximum",
+    "meshgrid",
     "minimum",
+    "multinomial",
     "nn",
     "no_grad",
+    "normal",
     "ones",
     "ones_like",
     "optim",
+    "preserve_format",
     "rand",
+    "rand_like",
     "randint",
+    "randint_like",
     "randn",
+    "randn_like",
+    "randperm",
     "save",
+    "seed",
+    "set_default_device",
+    "set_default_dtype",
     "set_grad_enabled",
+    "set_num_threads",
+    "set_printoptions",
+    "set_rng_state",
+    "sparse_coo",
     "stack",
+    "std_mean",
+    "strided",
     "tensor",
+    "uint8",
+    "utils",
+    "var_mean",
+    "vstack",
     "where",
     "zeros",
     "zeros_like",
+    *sorted(set(_FUNCTIONS) - {"maximum", "minimum"}),
 ]

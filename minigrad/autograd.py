@@ -4,23 +4,28 @@ The whole of reverse-mode autodiff is ``run_backward`` below: order the graph so
 tensor comes after all the tensors computed from it, then walk that order once, handing
 each op the gradient of its output and adding what it returns into its inputs' gradients.
 Everything else here (pruning the graph for ``grad(inputs=...)``, refusing freed or
-modified graphs, filling ``.grad``, freeing what the graph saved while keeping its structure)
-is a named helper beside that loop. ``Scope`` records which module (and which named stage)
-each op was made in, for drawings.
+modified graphs, filling ``.grad``, freeing what the graph saved while keeping its structure,
+tensor hooks, anomaly mode, and the graph surgery that records an in-place change) is a named
+helper beside that loop. ``Scope`` records which module (and which named stage) each op was
+made in, for drawings.
 
 This module does not import Tensor. What it needs of one is written down in ``Node``.
+``torch.autograd``'s other names (``Function``, ``gradcheck``) load on first use (see the end).
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import traceback
 import weakref
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
-from minigrad.ops import Primitive, TensorLike
+from minigrad.ops import Pad, Primitive, TensorLike
+from minigrad.unsupported import missing_attribute
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -196,6 +201,25 @@ class recording_backward:
         GradMode.enabled, Scope.current = self.outer
 
 
+class inference_mode(no_grad):
+    """PyTorch's ``inference_mode(mode=True)``: here the same as ``no_grad()`` (or, with
+    ``mode=False``, as ``enable_grad()``)."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # used bare, as @inference_mode
+            return _with_grad_mode(mode, False)
+        instance = super().__new__(cls)
+        instance._mode = not mode
+        return instance
+
+    def __init__(self, mode: bool = True) -> None:
+        pass
+
+
+def is_inference_mode_enabled() -> bool:
+    return False
+
+
 # ----------------------------------------------------------------------------- in-place changes
 
 
@@ -301,11 +325,14 @@ def run_backward(
     if inputs is not None:
         order = only_paths_to(inputs, order)
     found: dict[int, Node] = {}
+    hooks, anomaly = TensorHooks.count, AnomalyMode.enabled  # both off: the loop below runs as if they did not exist
     with recording_backward(create_graph):  # create_graph: record the backward pass too
         for tensor in order:  # every tensor comes before the tensors it was computed from
             grad = grads.pop(id(tensor), None)
             if grad is None:
                 continue
+            if hooks:  # tensor.register_hook(fn): fn sees the gradient and may replace it
+                grad = run_tensor_hooks(tensor, grad)
             if inputs is not None:
                 found[id(tensor)] = grad
             elif tensor._op is None or tensor._retains_grad:
@@ -315,10 +342,11 @@ def run_backward(
                 continue
             if not op.inputs or op.ran_at != InPlaceClock.now:  # freed, or something changed in place since
                 check_graph_is_usable(tensor, op)
-            for parent, parent_grad in zip(op.inputs, op.backward(grad, tensor)):  # the VJP
+            vjp = op.backward(grad, tensor) if not anomaly else checked_backward(op, grad, tensor)
+            for parent, parent_grad in zip(op.inputs, vjp):  # the VJP
                 if parent_grad is not None and parent.requires_grad:
                     accumulate(grads, parent, parent_grad)  # sum over paths: the chain rule
-            parent_grad = None  # it may hold a large unreduced gradient: free it before the next VJP runs
+            parent_grad = vjp = None  # they may hold large unreduced gradients: free them before the next VJP
             if not retain_graph:
                 free_saved(op, tensor)  # frees the saved tensors; keeps the graph's structure
     return [] if inputs is None else [found.get(id(t)) for t in inputs]
@@ -411,7 +439,7 @@ def check_graph_is_usable(tensor: Node, op: Primitive) -> None:
     if op.ran_at != InPlaceClock.now and (  # something changed in place since the op ran
         tensor._version[0] > op.ran_at or any(t._version[0] > op.ran_at for t in parents(tensor))
     ):
-        raise RuntimeError(MODIFIED_IN_PLACE.format(op=op.name))
+        raise RuntimeError(MODIFIED_IN_PLACE.format(op=op.name()))
 
 
 # ----------------------------------------------------------------------------- the public entry points
@@ -447,16 +475,27 @@ def backward(
     grad_tensors: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    grad_variables: Any = None,
+    inputs: Node | Sequence[Node] | None = None,
 ) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of every leaf (what
-    ``Tensor.backward`` calls; PyTorch's ``torch.autograd.backward``)."""
+    ``Tensor.backward`` calls; PyTorch's ``torch.autograd.backward``), or only into the ``.grad``
+    of ``inputs`` if given."""
     outputs = list(tensors) if isinstance(tensors, Sequence) else [tensors]
+    grad_tensors = grad_variables if grad_tensors is None else grad_tensors
     gradients = list(grad_tensors) if isinstance(grad_tensors, Sequence) else [grad_tensors]
     gradients = gradients * len(outputs) if grad_tensors is None else gradients
     if len(gradients) != len(outputs):
         raise ValueError(f"backward: {len(outputs)} tensors but {len(gradients)} gradients")
     seeds = seed_gradients(outputs, gradients, "backward()")
-    run_backward(outputs, seeds, create_graph if retain_graph is None else retain_graph, create_graph)
+    retain = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        run_backward(outputs, seeds, retain, create_graph)
+        return
+    targets = list(inputs) if isinstance(inputs, Sequence) else [inputs]
+    for target, found in zip(targets, run_backward(outputs, seeds, retain, create_graph, inputs=targets)):
+        if found is not None:
+            store_grad(target, found, create_graph)
 
 
 def grad(
@@ -497,3 +536,256 @@ def grad(
                 "pass allow_unused=True if that is expected"
             )
     return tuple(results)
+
+
+def Variable(data: N, requires_grad: bool = False, volatile: bool = False) -> N:
+    """PyTorch's legacy ``torch.autograd.Variable``: tensors are variables now, so this returns
+    ``data`` itself (made to require grad if asked).
+
+    >>> import minigrad
+    >>> Variable(minigrad.ones(2), requires_grad=True).requires_grad
+    True
+    """
+    if requires_grad:
+        data.requires_grad_()  # type: ignore[attr-defined]  # every Tensor has it
+    return data
+
+
+# ----------------------------------------------------------------------------- tensor hooks
+
+
+class TensorHooks:
+    """How many tensors have hooks (``register_hook``): while none do, backward skips looking."""
+
+    count = 0
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook away (PyTorch's
+    ``torch.utils.hooks.RemovableHandle``; also a context manager that removes it on exit)."""
+
+    def __init__(self, hooks: dict[int, Any], key: int, on_remove: Callable[[], None] | None = None) -> None:
+        self.hooks, self.id, self.on_remove = hooks, key, on_remove
+
+    def remove(self) -> None:
+        if self.hooks.pop(self.id, None) is not None and self.on_remove is not None:
+            self.on_remove()
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+_next_hook_id = 0
+
+
+def add_hook(hooks: dict[int, Any], hook: Any, on_remove: Callable[[], None] | None = None) -> RemovableHandle:
+    """Put ``hook`` last in ``hooks`` (an ordered dict, run in order) and return its handle."""
+    global _next_hook_id
+    _next_hook_id += 1
+    hooks[_next_hook_id] = hook
+    return RemovableHandle(hooks, _next_hook_id, on_remove)
+
+
+def register_tensor_hook(tensor: Any, hook: Callable[[Any], Any]) -> RemovableHandle:
+    """``tensor.register_hook(hook)``: ``hook(grad)`` runs when the gradient of ``tensor`` is
+    complete, before it is stored in ``.grad`` or passed on; a returned tensor replaces it."""
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    hooks = getattr(tensor, "_hooks", None)
+    if hooks is None:
+        hooks = tensor._hooks = {}
+
+    def forget() -> None:
+        TensorHooks.count -= 1
+
+    TensorHooks.count += 1
+    return add_hook(hooks, hook, forget)
+
+
+def run_tensor_hooks(tensor: Node, grad: Node) -> Node:
+    """``grad`` passed through the hooks registered on ``tensor``, in order."""
+    for hook in list(getattr(tensor, "_hooks", {}).values()):
+        result = hook(grad)
+        if result is not None:
+            if result.shape != grad.shape:
+                raise RuntimeError(f"hook {hook!r} returned a gradient of shape {result.shape}, expected {grad.shape}")
+            grad = result
+    return grad
+
+
+# ----------------------------------------------------------------------------- anomaly mode
+
+
+Stack = list[traceback.FrameSummary]
+
+
+class AnomalyMode:
+    """Whether ops are watched for NaN and inf (``detect_anomaly``). Off, it costs one check per op."""
+
+    enabled = False
+    in_backward = False  # a VJP is running: its ops are checked by checked_backward, not as forward ops
+    # Where each op ran forward (for backward's error): weak keys, so it keeps no graph alive.
+    created_at: ClassVar[weakref.WeakKeyDictionary[Primitive, Stack]] = weakref.WeakKeyDictionary()
+
+
+def is_anomaly_enabled() -> bool:
+    return AnomalyMode.enabled
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    return AnomalyMode.enabled
+
+
+class set_detect_anomaly:
+    """Turn anomaly mode on or off, as a call, a context manager (which restores the old mode)
+    or a decorator. See ``detect_anomaly``."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self.previous = AnomalyMode.enabled
+        AnomalyMode.enabled = bool(mode and check_nan)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        AnomalyMode.enabled = self.previous
+
+    def __call__(self, fn: F) -> F:
+        mode, AnomalyMode.enabled = AnomalyMode.enabled, self.previous
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_detect_anomaly(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class detect_anomaly(set_detect_anomaly):
+    """Watch every op for NaN and inf, and stop at the first one that makes them, naming the op
+    and the line of your code that ran it. Forward: an op whose inputs were finite and whose
+    output is not (or the first op to read a NaN given from outside, such as a NaN in the
+    data). Backward: a VJP that returned NaN (as PyTorch reports it), with the line that ran
+    the op forward. A context manager and a decorator; it slows every op down, so use it to
+    find a bug, not to train.
+
+    >>> import minigrad
+    >>> x = minigrad.tensor([0.0], requires_grad=True)
+    >>> with detect_anomaly(), np.errstate(divide="ignore"):
+    ...     y = (x * 0).log().sum()   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Log produced inf from finite inputs (shapes (1,)), at <doctest ...
+    """
+
+    def __init__(self, check_nan: bool = True) -> None:
+        super().__init__(True, check_nan)
+
+
+PACKAGE_FOLDER = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_frame(stack: Sequence[traceback.FrameSummary]) -> str:
+    """The innermost frame outside minigrad: the line of the user's code (usually a layer call)."""
+    for frame in reversed(stack):
+        if not os.path.abspath(frame.filename).startswith(PACKAGE_FOLDER + os.sep):
+            line = f": {frame.line}" if frame.line else ""
+            return f"{frame.filename}, line {frame.lineno}, in {frame.name}{line}"
+    return "inside minigrad"
+
+
+def _bad_values(array: np.ndarray) -> str | None:
+    """'nan' or 'inf' if the array holds them (floating arrays only), else None."""
+    if array.dtype.kind != "f":
+        return None
+    if np.isnan(array).any():
+        return "nan"
+    return "inf" if np.isinf(array).any() else None
+
+
+def check_forward(op: Primitive, inputs: Sequence[Node], data: np.ndarray) -> None:
+    """In anomaly mode, after ``op`` computed ``data``: note where it ran, and stop if it made
+    NaN or inf from finite inputs, or if it is reading a NaN that came from outside."""
+    if AnomalyMode.in_backward:
+        return
+    stack = traceback.extract_stack()[:-2]
+    AnomalyMode.created_at[op] = stack
+    shapes = " and ".join(str(t.shape) for t in inputs)
+    for k, t in enumerate(inputs):
+        if t._op is None and _bad_values(t.array) == "nan":
+            raise RuntimeError(
+                f"{op.name()} got nan in its input {k} (shape {t.shape}), which no op computed: it came "
+                f"from outside the graph (the data, or a parameter), at {_user_frame(stack)}"
+            )
+    bad = _bad_values(data)
+    if bad is None or any(_bad_values(t.array) for t in inputs):
+        return
+    if isinstance(op, Pad) and not np.isfinite(op.value):  # padding with -inf on purpose (max pooling)
+        return
+    raise RuntimeError(f"{op.name()} produced {bad} from finite inputs (shapes {shapes}), at {_user_frame(stack)}")
+
+
+def checked_backward(op: Primitive, grad: Node, out: Node) -> Any:
+    """``op.backward(grad, out)``, stopping if it returns NaN (PyTorch's anomaly check)."""
+    previous, AnomalyMode.in_backward = AnomalyMode.in_backward, True
+    try:
+        vjp = op.backward(grad, out)
+    finally:
+        AnomalyMode.in_backward = previous
+    for k, g in enumerate(vjp):
+        if g is not None and _bad_values(g.array) == "nan" and _bad_values(grad.array) != "nan":
+            where = AnomalyMode.created_at.get(op)
+            ran = f"; its forward ran at {_user_frame(where)}" if where else ""
+            raise RuntimeError(f"Function '{op.name()}' returned nan values in its {k}th output{ran}")
+    return vjp
+
+
+# ----------------------------------------------------------------------------- recording in-place changes
+
+
+def replace_input(outputs: Iterable[Any], old: Any, new: Any) -> None:
+    """Make every op in the graph of ``outputs`` that reads ``old`` read ``new`` instead.
+
+    An in-place change records ``x`` as a new node; ops computed from ``x`` before the change
+    (such as ``c + 1`` in ``c += c + 1``) must keep reading its old value, which ``new`` holds."""
+    for tensor in topological_order([t for t in outputs if getattr(t, "requires_grad", False)]):
+        op = tensor._op
+        if op is not None and any(t is old for t in op.inputs):
+            op.inputs = tuple(new if t is old else t for t in op.inputs)
+
+
+def take_place(tensor: Any, result: Any) -> None:
+    """``tensor`` becomes the graph node ``result`` (whose value its array now holds): it takes
+    over ``result``'s op, as of the current in-place tick."""
+    op = result._op
+    op.ran_at = InPlaceClock.now
+    tensor._op, tensor.requires_grad = op, result.requires_grad
+
+
+# ----------------------------------------------------------------------------- torch.autograd's other names
+
+_LAZY = {
+    "Function": "minigrad.function",
+    "FunctionCtx": "minigrad.function",
+    "once_differentiable": "minigrad.function",
+    "gradcheck": "minigrad.checks",
+    "gradgradcheck": "minigrad.checks",
+    "GradcheckError": "minigrad.checks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``minigrad.autograd.Function`` and ``.gradcheck``, as in ``torch.autograd``: they live
+    higher up (they use Tensors), so they are loaded on first use (PEP 562)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name == "function":
+        import importlib
+
+        return importlib.import_module("minigrad.function")
+    raise missing_attribute("minigrad.autograd", name)  # torch.autograd.functional: a NotImplementedError naming it

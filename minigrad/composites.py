@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from minigrad.dtypes import Scalar, float32, is_floating
-from minigrad.shapes import reduction_axes
+from minigrad.dtypes import DefaultDType, Scalar, is_floating, largest
+from minigrad.shapes import normalize_dim, reduction_axes
 
 if TYPE_CHECKING:  # only for the annotations: at run time this module reaches Tensors through their methods
     from minigrad.tensor import Tensor
@@ -28,13 +28,122 @@ if TYPE_CHECKING:  # only for the annotations: at run time this module reaches T
 
 
 def floating(x: Tensor) -> Tensor:
-    """x itself if it is floating point, else x as float32 (as PyTorch promotes for sigmoid, tanh, ...)."""
-    return x if is_floating(x.dtype) else x.to(float32)
+    """x itself if it is floating point, else x as float32 (the default dtype; as PyTorch promotes
+    for sigmoid, tanh, ...)."""
+    return x if is_floating(x.dtype) else x.to(DefaultDType.value)
 
 
-def sub(a: Tensor, b: Tensor) -> Tensor:
+def sub(a: Tensor, b: Any) -> Tensor:
     """a - b = a + (-b)."""
     return a + (-b)
+
+
+def add(x: Tensor, other: Any, *, alpha: Scalar = 1) -> Tensor:
+    """x + alpha * other (PyTorch's ``add``; ``alpha`` scales the other operand)."""
+    return x + (other if alpha == 1 else other * alpha)
+
+
+def subtract(x: Tensor, other: Any, alpha: Scalar = 1) -> Tensor:
+    """x - alpha * other."""
+    return x - (other if alpha == 1 else other * alpha)
+
+
+def mul(x: Tensor, other: Any) -> Tensor:
+    return x * other
+
+
+def div(x: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """x / other; ``rounding_mode="trunc"`` or ``"floor"`` rounds the quotient (which then has no
+    gradient, as its derivative is zero almost everywhere)."""
+    if rounding_mode is None:
+        return x / other
+    if rounding_mode == "floor":
+        return x // other
+    if rounding_mode == "trunc":
+        quotient = (x / other).trunc()
+        return quotient if is_floating(x.dtype) or getattr(other, "dtype", None) is None else quotient.to(x.dtype)
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}")
+
+
+def true_divide(x: Tensor, other: Any) -> Tensor:
+    return x / other
+
+
+def remainder(x: Tensor, other: Any) -> Tensor:
+    """x - other * floor(x / other): the sign follows the divisor (Python's %); gradient 1 for x
+    (the floor division is a constant)."""
+    return x - other * (x // other)
+
+
+def neg(x: Tensor) -> Tensor:
+    return -x
+
+
+def reciprocal(x: Tensor) -> Tensor:
+    return 1 / floating(x)
+
+
+def exp2(x: Tensor) -> Tensor:
+    """2^x = e^(x ln 2)."""
+    return (floating(x) * math.log(2)).exp()
+
+
+def expm1(x: Tensor) -> Tensor:
+    """e^x - 1 (computed as written: less precise than PyTorch's for |x| below about 1e-5)."""
+    return floating(x).exp() - 1
+
+
+def log1p(x: Tensor) -> Tensor:
+    """log(1 + x) (as written: less precise than PyTorch's for |x| below about 1e-5)."""
+    return (1 + floating(x)).log()
+
+
+def log2(x: Tensor) -> Tensor:
+    return floating(x).log() / math.log(2)
+
+
+def log10(x: Tensor) -> Tensor:
+    return floating(x).log() / math.log(10)
+
+
+def tan(x: Tensor) -> Tensor:
+    return floating(x).sin() / cos(x)
+
+
+def sinh(x: Tensor) -> Tensor:
+    e = floating(x).exp()
+    return (e - 1 / e) / 2
+
+
+def cosh(x: Tensor) -> Tensor:
+    e = floating(x).exp()
+    return (e + 1 / e) / 2
+
+
+def frac(x: Tensor) -> Tensor:
+    """x - trunc(x), the fractional part; its gradient is 1."""
+    return x - x.trunc()
+
+
+def lerp(x: Tensor, end: Any, weight: Any) -> Tensor:
+    """x + weight * (end - x)."""
+    return x + weight * (end - x)
+
+
+def softplus(x: Tensor, beta: Scalar = 1, threshold: Scalar = 20) -> Tensor:
+    """log(1 + e^(beta x)) / beta, as max(z, 0) + log(1 + e^-|z|) with z = beta x (no overflow),
+    and x itself where beta x > threshold (PyTorch's switch to the linear part)."""
+    z = floating(x) * beta
+    smooth = (relu(z) + log1p((-abs(z)).exp())) / beta
+    return x.where(z > threshold, smooth) if threshold is not None else smooth
+
+
+def nan_to_num(x: Tensor, nan: Scalar = 0.0, posinf: Scalar | None = None, neginf: Scalar | None = None) -> Tensor:
+    """NaN, +inf and -inf replaced by numbers (by default 0, and the dtype's largest and smallest)."""
+    big = largest(x.dtype)
+    out = x.where(~x.isnan(), nan)
+    out = out.where(~(x == math.inf), big if posinf is None else posinf)
+    return out.where(~(x == -math.inf), -big if neginf is None else neginf)
 
 
 def abs(x: Tensor) -> Tensor:
@@ -82,34 +191,99 @@ def clamp(x: Tensor, min: Scalar | None = None, max: Scalar | None = None) -> Te
     return out
 
 
-def minimum(a: Tensor, b: Any) -> Tensor:
-    """min(a, b) = -max(-a, -b); ties split the gradient evenly, as ``maximum`` does."""
-    return -((-a).maximum(-b))
+def minimum(x: Tensor, other: Any) -> Tensor:
+    """min(x, other) = -max(-x, -other); ties split the gradient evenly, as ``maximum`` does."""
+    return -((-x).maximum(-other))
+
+
+def clamp_min(x: Tensor, min: Scalar) -> Tensor:
+    return clamp(x, min=min)
+
+
+def clamp_max(x: Tensor, max: Scalar) -> Tensor:
+    return clamp(x, max=max)
 
 
 # ----------------------------------------------------------------------------- reductions
 
 
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Average over ``dim``: the sum divided by the number of elements summed."""
+    x = x if dtype is None else x.to(dtype)
     if not is_floating(x.dtype):
         raise RuntimeError(f"mean() needs a floating point tensor, got dtype {x.dtype}; use .float() first")
     axes = reduction_axes(dim, x.ndim)
     return x.sum(axes, keepdim) / math.prod(x.shape[a] for a in axes)
 
 
-def var(x: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
-    """Variance: sum((x - mean)^2) / (n - correction). correction=1 is the unbiased estimate,
-    correction=0 the biased one. The mean is *not* detached, so second derivatives are right."""
+def var(
+    x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Scalar | None = None
+) -> Tensor:
+    """Variance: sum((x - mean)^2) / (n - correction). correction=1 is the unbiased estimate
+    (the default), correction=0 the biased one; PyTorch's older ``unbiased=True/False`` says the
+    same (``x.var(False)`` too). The mean is *not* detached, so second derivatives are right."""
+    if isinstance(dim, bool):  # var(unbiased): PyTorch's oldest form
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    elif unbiased is not None:
+        raise TypeError("var: pass unbiased or correction, not both")
     axes = reduction_axes(dim, x.ndim)
     count = math.prod(x.shape[a] for a in axes)
     deviation = x - mean(x, axes, keepdim=True)
     return (deviation * deviation).sum(axes, keepdim) / max(count - correction, 0)
 
 
-def std(x: Tensor, dim: Any = None, keepdim: bool = False, correction: int = 1) -> Tensor:
+def std(
+    x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Scalar | None = None
+) -> Tensor:
     """sqrt(var)."""
-    return var(x, dim, keepdim, correction).sqrt()
+    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The product over ``dim`` (or all elements), by multiplying halves pairwise: log2(n)
+    multiplications, so the gradient is derived and exact even where elements are 0."""
+    x = x if dtype is None else x.to(dtype)
+    if dim is None:
+        return _product_of_last(x.reshape(-1)) if x.ndim else x
+    axis = normalize_dim(dim, x.ndim)
+    out = _product_of_last(x.movedim(axis, -1))
+    return out.unsqueeze(axis) if keepdim else out
+
+
+def _product_of_last(x: Tensor) -> Tensor:
+    length = x.shape[-1]
+    if length == 0:
+        return x.sum(-1) + 1  # the empty product
+    if length == 1:
+        return x[..., 0]
+    if length % 2:
+        return _product_of_last(x[..., :-1]) * x[..., -1]
+    return _product_of_last(x[..., : length // 2] * x[..., length // 2 :])
+
+
+def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """The p-norm over ``dim``: (sum |x|^p)^(1/p); p = 2 or "fro" is the Euclidean norm, p = inf
+    the largest |x|."""
+    x = floating(x if dtype is None else x.to(dtype))
+    if p in ("fro", 2, 2.0):
+        return (x * x).sum(dim, keepdim).sqrt()
+    if p == math.inf:
+        return abs(x).amax(dim, keepdim)
+    if p == -math.inf:
+        return abs(x).amin(dim, keepdim)
+    if p == 1:
+        return abs(x).sum(dim, keepdim)
+    if p == 0:
+        return (x != 0).to(x.dtype).sum(dim, keepdim)
+    if isinstance(p, str):
+        raise ValueError(f"norm: p={p!r} is not supported (use 'fro' or a number)")
+    return (abs(x) ** p).sum(dim, keepdim) ** (1 / p)
+
+
+def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
+    return (x != 0).sum(dim)
 
 
 def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -117,7 +291,7 @@ def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return -((-x).amax(dim, keepdim))
 
 
-def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+def logsumexp(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))), computed as m + log(sum(exp(x - m))) with m the max, so that exp
     never overflows. m is a detached constant: the result does not depend on it."""
     axes = reduction_axes(dim, x.ndim)
@@ -127,12 +301,14 @@ def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     return out if keepdim else out.reshape(tuple(n for i, n in enumerate(out.shape) if i not in axes))
 
 
-def softmax(x: Tensor, dim: int) -> Tensor:
+def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     """exp(x) / sum(exp(x)), shifted by the (constant) max for stability."""
+    x = floating(x if dtype is None else x.to(dtype))
     e = (x - x.detach().amax(dim, keepdim=True)).exp()
     return e / e.sum(dim, keepdim=True)
 
 
-def log_softmax(x: Tensor, dim: int) -> Tensor:
+def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     """x - logsumexp(x): stable for large |x|, unlike log(softmax(x))."""
+    x = floating(x if dtype is None else x.to(dtype))
     return x - logsumexp(x, dim, keepdim=True)

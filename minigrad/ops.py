@@ -21,20 +21,21 @@ them in one place:
 * a gradient is only used for inputs with ``requires_grad``; binary ops skip computing the
   ones nobody needs (``a.requires_grad`` checks below), which keeps backward cheap.
 
-This module imports only numpy and the shape helpers. Primitives are applied to Tensors by
+This module imports only numpy and the shape and special-function helpers. Primitives are applied to Tensors by
 calling them: ``Mul()(a, b)``; the Tensor layer runs ``forward`` and records the op.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from minigrad import parallel
 from minigrad.shapes import kept_shape
+from minigrad.special import erf
 
 
 class TensorLike(Protocol):
@@ -64,11 +65,13 @@ class TensorLike(Protocol):
     def __ge__(self, other: TensorLike | float) -> TensorLike: ...
     def __and__(self, other: TensorLike) -> TensorLike: ...
     def log(self) -> TensorLike: ...
+    def exp(self) -> TensorLike: ...
     def sum(self, dim: Any = None, keepdim: bool = False) -> TensorLike: ...
     def reshape(self, *shape: Any) -> TensorLike: ...
     def expand(self, *sizes: Any) -> TensorLike: ...
     def permute(self, *dims: Any) -> TensorLike: ...
-    def new_zeros(self, size: Sequence[int]) -> TensorLike: ...
+    def new_zeros(self, *size: Any) -> TensorLike: ...
+    def new_tensor(self, data: Any) -> TensorLike: ...
     def where(self, condition: Any, other: Any) -> TensorLike: ...
     def _apply(self, op: Primitive, inputs: tuple[TensorLike, ...]) -> TensorLike: ...
 
@@ -84,7 +87,9 @@ class Primitive:
     ``structure`` where they came from (``autograd.free_saved``), so the graph can be drawn.
     """
 
-    __slots__ = ("inputs", "ran_at", "scope", "structure")
+    # scope, structure: for drawings (autograd.Scope, autograd.free_saved); weak references:
+    # anomaly mode notes where ops ran
+    __slots__ = ("inputs", "ran_at", "scope", "structure", "__weakref__")
     inputs: tuple[TensorLike, ...]  # the input Tensors while the graph is alive, then ()
     ran_at: int  # the in-place clock when the op ran (see autograd.mark_changed_in_place)
     scope: tuple[Any, ...]  # the modules and named stages it was recorded in (autograd.Scope)
@@ -99,12 +104,47 @@ class Primitive:
     def __call__(self, *inputs: TensorLike) -> Any:
         return inputs[0]._apply(self, inputs)
 
-    @property
     def name(self) -> str:
+        """The op's name, as ``grad_fn.name()`` gives it in PyTorch ("Mul"; PyTorch says "MulBackward0")."""
         return type(self).__name__
 
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """PyTorch's view of the graph from this op: for each input, ``(the op that made it, 0)``,
+        ``(AccumulateGrad, 0)`` for a leaf that requires grad, ``(None, 0)`` for a constant."""
+        edges: list[tuple[Any, int]] = []
+        inputs = getattr(self, "inputs", ())
+        if not inputs and getattr(self, "structure", None):  # after backward: what free_saved kept
+            for kept in self.structure[2:]:
+                if isinstance(kept, Primitive):
+                    edges.append((kept, 0))
+                else:  # a leaf the graph keeps, or the record of a freed constant
+                    edges.append((AccumulateGrad(kept) if getattr(kept, "requires_grad", False) else None, 0))
+            return tuple(edges)
+        for t in inputs:
+            op = getattr(t, "_op", None)
+            edges.append((op if op is not None else AccumulateGrad(t) if t.requires_grad else None, 0))
+        return tuple(edges)
+
     def __repr__(self) -> str:
-        return f"<{self.name}>"
+        return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """Where a leaf's gradient ends up (its ``.grad``): what ``next_functions`` shows for a leaf."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: TensorLike) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
 
 
 # ----------------------------------------------------------------------------- elementwise
@@ -231,6 +271,19 @@ class Sin(Primitive):
         return (grad * Sin()(a + math.pi / 2),)  # d sin(a)/da = cos(a) = sin(a + pi/2)
 
 
+class Erf(Primitive):
+    """The error function erf(a) = 2/sqrt(pi) * integral_0^a exp(-t^2) dt (for GELU)."""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return erf(a)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        (a,) = self.inputs
+        return (grad * (2 / math.sqrt(math.pi)) * (-(a * a)).exp(),)  # d erf(a)/da = 2/sqrt(pi) exp(-a^2)
+
+
 class Maximum(Primitive):
     """Elementwise max. On ties the gradient is split evenly, as in PyTorch."""
 
@@ -306,6 +359,18 @@ class Cast(Primitive):
         return (Cast(self.inputs[0].dtype)(grad),)
 
 
+class Clone(Primitive):
+    """A copy in C order (``clone()``, ``contiguous()``); the gradient passes through."""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.array(a, order="C")
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        return (grad,)
+
+
 # ----------------------------------------------------------------------------- reductions
 
 
@@ -356,23 +421,30 @@ def sum_of_products(a: np.ndarray, b: np.ndarray, axes: tuple[int, ...]) -> np.n
 
 
 class Max(Primitive):
-    """Max over ``axes``. The gradient goes to the *first* maximal element of each reduced
-    group (in C order), the way PyTorch's max pooling routes it; ties get nothing. The forward
-    keeps where that element is (``position``), so the backward does not search again."""
+    """Max over ``axes``. When several elements tie for the maximum, the gradient is split
+    evenly between them (PyTorch's ``amax`` and ``max()``); with ``split_ties=False`` it goes
+    to the *first* of them only (in C order), the way PyTorch routes ``max(dim)`` and max
+    pooling, which pick one index. The forward keeps where that first element is
+    (``position``), so the backward does not search again."""
 
-    __slots__ = ("axes", "keepdim", "position")
+    __slots__ = ("axes", "keepdim", "split_ties", "position")
 
-    def __init__(self, axes: tuple[int, ...], keepdim: bool) -> None:
-        self.axes, self.keepdim = axes, keepdim
+    def __init__(self, axes: tuple[int, ...], keepdim: bool, split_ties: bool = True) -> None:
+        self.axes, self.keepdim, self.split_ties = axes, keepdim, split_ties
 
     def forward(self, a: np.ndarray) -> np.ndarray:
         out, self.position = max_and_position(a, self.axes)
         return out if self.keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in self.axes])
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
-        shape = self.inputs[0].shape
-        chosen = one_hot(self.position, shape, self.axes)  # a constant, not differentiated
-        return (grad.reshape(kept_shape(shape, self.axes)).expand(shape).where(chosen, 0),)
+        a = self.inputs[0]
+        kept = kept_shape(a.shape, self.axes)
+        if self.split_ties:  # share = 1/(number of maxima) at each maximum, 0 elsewhere (a constant)
+            is_max = a.array == out.array.reshape(kept)
+            share = is_max / is_max.sum(axis=self.axes, keepdims=True)
+            return (grad.reshape(kept).expand(a.shape) * share.astype(grad.dtype),)
+        chosen = one_hot(self.position, a.shape, self.axes)  # a constant, not differentiated
+        return (grad.reshape(kept).expand(a.shape).where(chosen, 0),)
 
 
 SMALL_GROUP = 64  # pooling windows and other small groups: one vectorised pass per position
@@ -511,6 +583,46 @@ class ScatterAdd(Primitive):
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (grad[self.index],)
+
+
+class IndexPut(Primitive):
+    """``a`` with ``values`` written at ``index`` (``x[index] = values`` recorded in the graph;
+    PyTorch's ``index_put``). ``values`` broadcast to the indexed region."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    def forward(self, a: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = a.copy()
+        out[self.index] = values
+        return out
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        a, values = self.inputs
+        # The overwritten elements of a get no gradient; the values get the gradient of where they went.
+        return (
+            IndexPut(self.index)(grad, grad.new_zeros(())) if a.requires_grad else None,
+            grad[self.index] if values.requires_grad else None,
+        )
+
+
+class CumSum(Primitive):
+    """Running sum along ``axis``: out[i] = a[0] + ... + a[i]."""
+
+    __slots__ = ("axis",)
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.cumsum(a, axis=self.axis)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        # a[j] counts in every out[i] with i >= j: the gradient is the running sum from the end.
+        reverse = (slice(None),) * self.axis + (slice(None, None, -1),)
+        return (CumSum(self.axis)(grad[reverse])[reverse],)
 
 
 def has_array_index(index: Any) -> bool:

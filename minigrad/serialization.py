@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.devices import check_device
 from minigrad.tensor import Tensor
 
 STRUCTURE = "__structure__"
@@ -66,7 +67,8 @@ def _decode(node: Any, arrays: Any) -> Any:
     return [_decode(v, arrays) for v in node["list"]]
 
 
-def save(obj: Any, path: str | os.PathLike[str]) -> None:
+def save(obj: Any, f: str | os.PathLike[str], pickle_module: Any = None, pickle_protocol: int = 2,
+         _use_new_zipfile_serialization: bool = True, _disable_byteorder_record: bool = False) -> None:  # fmt: skip
     """Save a state dict (or any nest of dicts, lists, tensors and numbers) atomically.
 
     >>> import minigrad, tempfile, os
@@ -75,7 +77,9 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     >>> minigrad.load(path)["w"]
     tensor([1., 1.])
     """
-    path = Path(path)
+    if pickle_module is not None:
+        raise ValueError("minigrad.save never pickles: pickle_module is not accepted")
+    path = Path(f)
     arrays: dict[str, np.ndarray] = {}
     structure = json.dumps({"format": FORMAT, "root": _encode(obj, arrays)})
     arrays[STRUCTURE] = np.frombuffer(structure.encode("utf-8"), dtype=np.uint8)
@@ -100,9 +104,20 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
             os.close(directory)
 
 
-def load(path: str | os.PathLike[str]) -> Any:
-    """Load what ``save`` wrote; arrays come back as Tensors. Never unpickles."""
-    path = Path(path)
+def load(
+    f: str | os.PathLike[str],
+    map_location: Any = None,
+    pickle_module: Any = None,
+    *,
+    weights_only: bool | None = None,
+    mmap: bool | None = None,
+    **pickle_load_args: Any,
+) -> Any:
+    """Load what ``save`` wrote; arrays come back as Tensors. Never unpickles, whatever
+    ``weights_only`` says (PyTorch's keywords are accepted; ``map_location`` may only name the CPU)."""
+    if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
+        check_device(map_location)
+    path = Path(f)
     if not path.exists():
         raise FileNotFoundError(f"minigrad.load: no checkpoint at {path}")
     with open(path, "rb") as file:

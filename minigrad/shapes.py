@@ -55,6 +55,20 @@ def resolve_shape(shape: tuple[int, ...], size: int) -> tuple[int, ...] | None:
     return shape if math.prod(shape) == size else None
 
 
+class Size(tuple):
+    """PyTorch's ``torch.Size``: a tuple of dims (``x.shape`` is a plain tuple, and equal to one).
+
+    >>> Size([2, 3]).numel(), Size([2, 3]) == (2, 3)
+    (6, True)
+    """
+
+    def numel(self) -> int:
+        return math.prod(self)
+
+    def __repr__(self) -> str:
+        return f"minigrad.Size({list(self)})"
+
+
 class ShapeError(ValueError, RuntimeError):
     """Shapes that do not fit an op. PyTorch raises RuntimeError for these and numpy raises
     ValueError, so this is both: code written for either catches it."""

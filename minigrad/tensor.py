@@ -5,10 +5,11 @@ is ``Sum``), shape sugar around one (``unsqueeze`` is a ``Reshape``), or a call 
 in ``composites.py`` (``mean``, ``softmax``, ...). No gradient is written in this file: the
 engine derives them all.
 
-Tensor's methods are split by job: this file holds the data, the graph recording, the
-conversions, autograd, arithmetic, elementwise math and reductions; ``tensor_shape.py`` the
-shape methods and indexing, ``tensor_inplace.py`` the in-place operators. The class binds
-those functions as its methods, one line each.
+Tensor's methods are split by job: this file holds the data, the graph recording, autograd,
+arithmetic, elementwise math, reductions and comparisons; ``tensor_shape.py`` the shape
+methods, indexing and sorting, ``tensor_linalg.py`` the matrix products, ``tensor_convert.py``
+the conversions (dtypes, devices, copies), ``tensor_inplace.py`` the in-place operations. The
+class binds those functions as its methods, one line each.
 
 Below this file: ``ops`` (primitives), ``autograd`` (the engine), ``composites``, and the
 ``dtypes``, ``shapes`` and ``devices`` helpers. Above it: ``factories`` (``tensor``, ``zeros``,
@@ -19,32 +20,41 @@ from __future__ import annotations
 
 import builtins
 import functools
+import inspect
 import math
-from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from minigrad import autograd, composites, ops, tensor_inplace, tensor_shape
-from minigrad.autograd import GradMode, InPlaceClock, Scope, version_of_view
-from minigrad.devices import is_cpu_device
+from minigrad import (
+    autograd,
+    composites,
+    ops,
+    tensor_compare,
+    tensor_convert,
+    tensor_inplace,
+    tensor_linalg,
+    tensor_shape,
+)
+from minigrad.autograd import AnomalyMode, GradMode, InPlaceClock, Scope, check_forward, version_of_view
+from minigrad.devices import strided
 from minigrad.dtypes import (
+    DefaultDType,
     DTypeLike,
-    Scalar,
     array_of,
     as_array,
     bool_,
-    float32,
-    float64,
     int64,
     is_floating,
     promote_types,
+    resolve_dtype,
     scalar_dtype,
 )
 from minigrad.shapes import ShapeError, normalize_dim, reduction_axes
+from minigrad.tensor_shape import ValuesIndices
 
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
+MaxResult = ValuesIndices  # the (values, indices) pair of max(dim), min(dim), sort, topk, ... (old name)
 
 
 def _numpy_names(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,15 +71,21 @@ def _numpy_names(method: Callable[..., Any]) -> Callable[..., Any]:
     return with_aliases
 
 
-def _without_gradient(ufunc: Callable[..., Any]) -> Callable[..., Tensor]:
+def _without_gradient(ufunc: Callable[..., Any], *parameters: str, name: str | None = None) -> Callable[..., Tensor]:
     """A Tensor method computing ``ufunc`` on the arrays, with no graph: for comparisons and
-    other functions whose gradient is zero or undefined (``x < y``, ``x.sign()``)."""
+    other functions whose gradient is zero or undefined (``x < y``, ``x.sign()``, ``x.floor()``).
+    ``parameters`` name its arguments after self, as PyTorch does (``eq(other)``)."""
 
-    def method(self: Tensor, *other: Any) -> Tensor:
-        return Tensor._make(np.asarray(ufunc(self.array, *[array_of(o) for o in other])))
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        arrays = [array_of(a) for a in args]
+        return Tensor._make(np.asarray(ufunc(self.array, *arrays, **{k: array_of(v) for k, v in kwargs.items()})))
 
-    method.__name__ = method.__qualname__ = ufunc.__name__
+    method.__name__ = method.__qualname__ = name or ufunc.__name__
     method.__doc__ = f"numpy's ``{ufunc.__name__}`` on the data, as a tensor with no gradient."
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    method.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # PyTorch's names, for inspect
+        [inspect.Parameter("self", positional)] + [inspect.Parameter(p, positional) for p in parameters]
+    )
     return method
 
 
@@ -82,7 +98,8 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("array", "grad", "requires_grad", "_op", "_retains_grad", "_version", "__weakref__")
+    # _hooks is set only by register_hook (an unset slot costs nothing when there are none).
+    __slots__ = ("array", "grad", "requires_grad", "_op", "_retains_grad", "_version", "_hooks", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our reflected operators: ndarray * Tensor works
 
     array: np.ndarray  # the values: a numpy array, shared (not copied) with whoever made it
@@ -90,6 +107,10 @@ class Tensor:
     requires_grad: bool
 
     def __init__(self, data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> None:
+        """Wraps a numpy array as it is (no copy, its dtype kept); other data (lists, numbers)
+        becomes the default float dtype, as in PyTorch's ``torch.Tensor([1, 2])``."""
+        if dtype is None and not isinstance(data, (np.ndarray, np.generic, Tensor)):
+            dtype = DefaultDType.value
         self.array = data if isinstance(data, np.ndarray) and dtype is None else as_array(data, dtype)
         self.grad = None
         self.requires_grad = False
@@ -119,10 +140,12 @@ class Tensor:
         except ValueError as error:
             shapes = " and ".join(str(t.shape) for t in inputs)
             if "broadcast" in str(error):
-                raise ShapeError(f"{op.name}: shapes {shapes} do not broadcast together") from None
-            raise ValueError(f"{op.name}: {error} (input shapes: {shapes})") from None
+                raise ShapeError(f"{op.name()}: shapes {shapes} do not broadcast together") from None
+            raise ValueError(f"{op.name()}: {error} (input shapes: {shapes})") from None
         if type(data) is not np.ndarray:
             data = np.asarray(data)  # numpy returns scalars for 0-d results
+        if AnomalyMode.enabled:  # detect_anomaly(): stop at the first op that makes NaN or inf
+            check_forward(op, inputs, data)
         out = Tensor._make(data)
         if data.base is not None:  # a view (reshape, permute, slice...): it shares its input's version
             out._version = version_of_view(data, inputs)
@@ -151,6 +174,10 @@ class Tensor:
     def ndim(self) -> int:
         return self.array.ndim
 
+    device = property(tensor_convert.device)
+    layout = strided
+    is_cuda = is_sparse = is_quantized = is_meta = is_mps = False
+
     @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user rather than by an op that records a graph."""
@@ -158,8 +185,12 @@ class Tensor:
 
     @property
     def grad_fn(self) -> ops.Primitive | None:
-        """The primitive that made this tensor (None for leaves)."""
+        """The primitive that made this tensor (None for leaves): ``grad_fn.name()``, ``.next_functions``."""
         return self._op
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
 
     def size(self, dim: int | None = None) -> Any:
         """The shape, or the length of one dimension: ``x.size()``, ``x.size(-1)``."""
@@ -172,6 +203,9 @@ class Tensor:
         """The number of elements."""
         return int(self.array.size)
 
+    nelement = ndimension = numel
+    ndimension = dim
+
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -183,51 +217,18 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
-    def __repr__(self) -> str:
-        # Four decimals, as PyTorch prints.
-        body = np.array2string(self.array, separator=", ", prefix="tensor(", precision=4, floatmode="maxprec_equal")
-        extras = []
-        if self.dtype not in (float32, int64, bool_):
-            extras.append(f"dtype=minigrad.{self.dtype}")
-        if self._op is not None:
-            extras.append(f"grad_fn={self._op!r}")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+    __repr__, __format__ = tensor_convert.repr, tensor_convert.format
 
     # ------------------------------------------------------------------------- conversion
 
-    def numpy(self) -> np.ndarray:
-        """The underlying array (shared, not copied)."""
-        if self.requires_grad:
-            raise RuntimeError("Can't call numpy() on a tensor that requires grad: use tensor.detach().numpy()")
-        return self.array
+    numpy = tensor_convert.numpy
 
-    def item(self) -> Scalar:
-        """The value of a one-element tensor as a Python number."""
-        if self.array.size != 1:
-            raise ShapeError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.array.item()
-
-    def tolist(self) -> Any:
-        return self.array.tolist()
-
-    def __float__(self) -> float:
-        return float(self.item())
-
-    def __int__(self) -> int:
-        return int(self.item())
-
-    def __bool__(self) -> bool:
-        if self.array.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.array.size} elements is ambiguous")
-        return bool(self.array)
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """numpy reads a Tensor as its array (``np.asarray(t)``, ``np.testing``), as PyTorch's CPU
-        tensors allow; like ``numpy()``, refused for a tensor that requires grad."""
-        array = self.numpy()
-        return array if dtype is None else array.astype(dtype, copy=False)
+    item, tolist = tensor_convert.item, tensor_convert.tolist
+    __float__ = tensor_convert.float_
+    __int__ = tensor_convert.int_
+    __index__ = tensor_convert.index
+    __bool__ = tensor_convert.bool_
+    __array__ = tensor_convert.array
 
     def detach(self) -> Tensor:
         """The same data (and version counter), cut from the graph."""
@@ -248,7 +249,7 @@ class Tensor:
         """``p.data = t`` makes p hold t's values (PyTorch's way to swap a parameter's values)."""
         self.array = array_of(value) if isinstance(value, Tensor) else as_array(value, None)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         """Start (or stop) recording ops on this leaf tensor. Returns self."""
         if not self.is_leaf:
             raise RuntimeError("you can only change requires_grad of leaf tensors; use detach() first")
@@ -264,47 +265,54 @@ class Tensor:
         if not self.is_leaf:
             self._retains_grad = True
 
-    def to(self, dtype: DTypeLike) -> Tensor:
-        """Cast to ``dtype``; differentiable between floating dtypes. ``to("cpu")`` returns self."""
-        if is_cpu_device(dtype):
-            return self
-        dtype = np.dtype(dtype)
-        if dtype == self.dtype:
-            return self
-        source = self if is_floating(dtype) else self.detach()
-        return ops.Cast(dtype)(source)
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> autograd.RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces
+        the gradient. Returns a handle with ``remove()``."""
+        return autograd.register_tensor_hook(self, hook)
 
-    def double(self) -> Tensor:
-        return self.to(float64)
+    to = tensor_convert.to
+    type = tensor_convert.type
+    type_as = tensor_convert.type_as
+    float = tensor_convert.float
+    double = tensor_convert.double
+    half = tensor_convert.half
+    bfloat16 = tensor_convert.bfloat16
+    long = tensor_convert.long
+    int = tensor_convert.int
+    short = tensor_convert.short
+    char = tensor_convert.char
+    byte = tensor_convert.byte
+    bool = tensor_convert.bool
+    cpu, cuda = tensor_convert.cpu, tensor_convert.cuda
+    to_sparse, pin_memory = tensor_convert.to_sparse, tensor_convert.pin_memory
+    clone, contiguous, is_contiguous = tensor_convert.clone, tensor_convert.contiguous, tensor_convert.is_contiguous
+    stride, element_size = tensor_convert.stride, tensor_convert.element_size
+    is_floating_point, is_complex = tensor_convert.is_floating_point, tensor_convert.is_complex
 
-    def float(self) -> Tensor:
-        return self.to(float32)
+    def new_tensor(self, data: Any, dtype: DTypeLike = None, device: Any = None, requires_grad: builtins.bool = False,
+                   pin_memory: builtins.bool = False) -> Tensor:  # fmt: skip
+        """A new tensor holding a copy of ``data`` (C-contiguous), with this tensor's dtype (or
+        ``dtype``) and no graph."""
+        out = Tensor._make(np.array(array_of(data), dtype=resolve_dtype(dtype) or self.dtype, order="C"))
+        return out.requires_grad_() if requires_grad else out
 
-    def long(self) -> Tensor:
-        return self.to(int64)
-
-    def new_tensor(self, data: Any) -> Tensor:
-        """A new tensor holding a copy of ``data`` (C-contiguous), with this tensor's dtype and no graph."""
-        return Tensor._make(np.array(data.array if isinstance(data, Tensor) else data, dtype=self.dtype, order="C"))
-
-    def new_zeros(self, size: Sequence[int]) -> Tensor:
-        """Zeros of ``size`` with this tensor's dtype."""
-        return Tensor._make(np.zeros(size, dtype=self.dtype))
-
-    def new_ones(self, size: Sequence[int]) -> Tensor:
-        """Ones of ``size`` with this tensor's dtype."""
-        return Tensor._make(np.ones(size, dtype=self.dtype))
+    new_full, new_zeros, new_ones = tensor_convert.new_full, tensor_convert.new_zeros, tensor_convert.new_ones
+    new_empty = new_zeros
 
     # ------------------------------------------------------------------------- autograd
 
     def backward(
-        self, gradient: Tensor | None = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: builtins.bool | None = None,
+        create_graph: builtins.bool = False,
+        inputs: Sequence[Tensor] | None = None,
     ) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (only ``inputs``' if given).
 
         ``gradient`` is d(loss)/d(self); it may be left out only when self has one element.
         """
-        autograd.backward(self, gradient, retain_graph, create_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ------------------------------------------------------------------------- arithmetic
 
@@ -335,6 +343,9 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return ops.Neg()(self)
 
+    def __pos__(self) -> Tensor:
+        return self
+
     def __pow__(self, exponent: Any) -> Tensor:
         return ops.Pow()(*_operands(self, exponent))
 
@@ -347,6 +358,14 @@ class Tensor:
     def __rmatmul__(self, other: Any) -> Tensor:
         return _as_tensor(other, self).matmul(self)
 
+    __floordiv__ = floor_divide = _without_gradient(np.floor_divide, "other", name="floor_divide")
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _as_tensor(other, self) // self
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _as_tensor(other, self) % self
+
     def pow(self, exponent: Any) -> Tensor:
         return self**exponent
 
@@ -358,6 +377,9 @@ class Tensor:
 
     def sin(self) -> Tensor:
         return ops.Sin()(composites.floating(self))
+
+    def erf(self) -> Tensor:
+        return ops.Erf()(composites.floating(self))
 
     def square(self) -> Tensor:
         return self * self
@@ -376,91 +398,135 @@ class Tensor:
     def where(self, condition: Any, other: Any) -> Tensor:
         """``where(condition, self, other)``: self where the condition holds, else other."""
         if not isinstance(condition, Tensor):
-            condition = Tensor._make(np.asarray(condition, dtype=bool))
+            condition = Tensor._make(np.asarray(condition, dtype=builtins.bool))
         elif condition.dtype != bool_:
-            condition = Tensor._make(condition.array.astype(bool))
+            condition = Tensor._make(condition.array.astype(builtins.bool))
         return ops.Where()(condition, *_operands(self, other))
+
+    def cumsum(self, dim: builtins.int, *, dtype: DTypeLike = None) -> Tensor:
+        """Running sums along ``dim``."""
+        source = tensor_convert.cast(self, dtype) if dtype is not None else self
+        if source.dtype == bool_ or (source.dtype.kind in "iu" and source.dtype != int64):
+            source = tensor_convert.cast(source, int64)  # PyTorch sums integers in int64
+        return ops.CumSum(normalize_dim(dim, self.ndim))(source)
 
     # Composites (composites.py): their gradients are derived from the primitives they use.
 
-    abs = composites.abs
-    cos = composites.cos
+    add, sub, subtract = composites.add, composites.subtract, composites.subtract
+    mul, multiply = composites.mul, composites.mul
+    div = divide = composites.div
+    true_divide = composites.true_divide
+    __mod__ = remainder = composites.remainder
+    neg = negative = composites.neg
+    reciprocal, lerp, frac = composites.reciprocal, composites.lerp, composites.frac
+    abs = absolute = __abs__ = composites.abs
+    cos, tan, sinh, cosh = composites.cos, composites.tan, composites.sinh, composites.cosh
+    exp2 = composites.exp2
+    expm1 = composites.expm1
+    log1p = composites.log1p
+    log2 = composites.log2
+    log10 = composites.log10
     relu = composites.relu
     sigmoid = composites.sigmoid
     tanh = composites.tanh
     clamp = clip = composites.clamp
+    clamp_min, clamp_max = composites.clamp_min, composites.clamp_max
     minimum = composites.minimum
+    nan_to_num = composites.nan_to_num
 
     # ------------------------------------------------------------------------- reductions
 
     @_numpy_names
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        """Sum over ``dim`` (an int, a tuple, or None for all)."""
-        return ops.Sum(reduction_axes(dim, self.ndim), keepdim)(self)
+    def sum(self, dim: Any = None, keepdim: builtins.bool = False, dtype: DTypeLike = None) -> Tensor:
+        """Sum over ``dim`` (an int, a tuple, or None for all); integers and booleans sum in int64."""
+        source = tensor_convert.cast(self, dtype) if dtype is not None else self
+        if dtype is None and (source.dtype == bool_ or (source.dtype.kind in "iu" and source.dtype != int64)):
+            source = tensor_convert.cast(source, int64)  # PyTorch sums integers in int64
+        return ops.Sum(reduction_axes(dim, self.ndim), keepdim)(source)
 
     @_numpy_names
-    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        """Maximum over ``dim``. Its gradient goes to the first maximal element of each group
-        (PyTorch's amax splits it evenly between ties instead)."""
+    def amax(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
+        """Maximum over ``dim``; tied maxima share the gradient evenly, as in PyTorch."""
         return ops.Max(reduction_axes(dim, self.ndim), keepdim)(self)
 
-    @_numpy_names
-    def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        """``x.max()`` is the largest element; ``x.max(dim)`` is (values, indices), as in PyTorch."""
-        if dim is None:
-            return self.amax()
-        return MaxResult(self.amax(dim, keepdim), self.argmax(dim, keepdim))
-
-    @_numpy_names
-    def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        if dim is None:
-            return self.amin()
-        return MaxResult(self.amin(dim, keepdim), (-self).argmax(dim, keepdim))
-
-    @_numpy_names
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        if dim is None:
-            return Tensor._make(np.asarray(self.array.argmax()))
-        return Tensor._make(self.array.argmax(axis=normalize_dim(dim, self.ndim), keepdims=keepdim))
-
+    max, min = _numpy_names(tensor_shape.max), _numpy_names(tensor_shape.min)
+    argmax, argmin = _numpy_names(tensor_shape.argmax), _numpy_names(tensor_shape.argmin)
     mean = _numpy_names(composites.mean)
     var = _numpy_names(composites.var)
     std = _numpy_names(composites.std)
+    prod = _numpy_names(composites.prod)
+    norm = composites.norm
     amin = _numpy_names(composites.amin)
     logsumexp = _numpy_names(composites.logsumexp)
     softmax = _numpy_names(composites.softmax)
     log_softmax = _numpy_names(composites.log_softmax)
+    count_nonzero = composites.count_nonzero
 
     # ------------------------------------------------------------------------- shape (tensor_shape.py)
 
-    reshape = view = tensor_shape.reshape
+    reshape = tensor_shape.reshape
+    view, view_as, reshape_as = tensor_shape.view, tensor_shape.view_as, tensor_shape.reshape_as
     permute = tensor_shape.permute
     transpose = tensor_shape.transpose
+    swapaxes = tensor_shape.swapaxes
+    swapdims = tensor_shape.swapdims
+    t = tensor_shape.t
+    movedim = moveaxis = tensor_shape.movedim
     T = property(tensor_shape.reversed_dims)
     mT = property(tensor_shape.matrix_transpose)  # noqa: N815 (PyTorch's name)
-    expand = tensor_shape.expand
+    expand, expand_as = tensor_shape.expand, tensor_shape.expand_as
     broadcast_to = tensor_shape.broadcast_to
     unsqueeze = tensor_shape.unsqueeze
     squeeze = tensor_shape.squeeze
-    flatten = tensor_shape.flatten
+    flatten, ravel = tensor_shape.flatten, tensor_shape.ravel
+    unflatten = tensor_shape.unflatten
+    flip, fliplr, flipud, roll = tensor_shape.flip, tensor_shape.fliplr, tensor_shape.flipud, tensor_shape.roll
+    repeat, tile = tensor_shape.repeat, tensor_shape.tile
+    split, chunk, unbind = tensor_shape.split, tensor_shape.chunk, tensor_shape.unbind
+    narrow, select, index_select = tensor_shape.narrow, tensor_shape.select, tensor_shape.index_select
+    gather, take_along_dim = tensor_shape.gather, tensor_shape.take_along_dim
+    scatter, scatter_add = tensor_shape.scatter, tensor_shape.scatter_add
+    masked_fill, masked_select = tensor_shape.masked_fill, tensor_shape.masked_select
+    tril = tensor_shape.tril
+    triu = tensor_shape.triu
+    diag = tensor_shape.diag
+    diagonal = tensor_shape.diagonal
+    trace = tensor_shape.trace
+    sort, argsort, msort, topk = tensor_shape.sort, tensor_shape.argsort, tensor_shape.msort, tensor_shape.topk
+    kthvalue, median = tensor_shape.kthvalue, tensor_shape.median
     __getitem__ = tensor_shape.getitem
+
+    # ------------------------------------------------------------------------- matrix products (tensor_linalg.py)
+
+    matmul, mm, bmm, mv = tensor_linalg.matmul, tensor_linalg.mm, tensor_linalg.bmm, tensor_linalg.mv
+    dot, outer = tensor_linalg.dot, tensor_linalg.outer
 
     # ------------------------------------------------------------------------- comparisons
     # Computed on the arrays; the results are constants (boolean mostly) with no gradient.
 
-    __lt__ = _without_gradient(np.less)
-    __le__ = _without_gradient(np.less_equal)
-    __gt__ = _without_gradient(np.greater)
-    __ge__ = _without_gradient(np.greater_equal)
-    __eq__ = _without_gradient(np.equal)  # type: ignore[assignment]
-    __ne__ = _without_gradient(np.not_equal)  # type: ignore[assignment]
-    __invert__ = _without_gradient(np.invert)
-    __and__ = _without_gradient(np.bitwise_and)
-    __or__ = _without_gradient(np.bitwise_or)
-    all = _without_gradient(np.all)
-    any = _without_gradient(np.any)
-    sign = _without_gradient(np.sign)
-    isfinite = _without_gradient(np.isfinite)
+    __lt__ = lt = less = _without_gradient(np.less, "other", name="lt")
+    __le__ = le = less_equal = _without_gradient(np.less_equal, "other", name="le")
+    __gt__ = gt = greater = _without_gradient(np.greater, "other", name="gt")
+    __ge__ = ge = greater_equal = _without_gradient(np.greater_equal, "other", name="ge")
+    __eq__ = eq = _without_gradient(np.equal, "other", name="eq")  # type: ignore[assignment]
+    __ne__ = ne = not_equal = _without_gradient(np.not_equal, "other", name="ne")  # type: ignore[assignment]
+    __invert__ = bitwise_not = _without_gradient(np.invert, name="bitwise_not")
+    __and__ = bitwise_and = _without_gradient(np.bitwise_and, "other", name="bitwise_and")
+    __or__ = bitwise_or = _without_gradient(np.bitwise_or, "other", name="bitwise_or")
+    __xor__ = bitwise_xor = _without_gradient(np.bitwise_xor, "other", name="bitwise_xor")
+    logical_and = _without_gradient(np.logical_and, "other")
+    logical_or = _without_gradient(np.logical_or, "other")
+    logical_xor = _without_gradient(np.logical_xor, "other")
+    logical_not = _without_gradient(np.logical_not)
+    sign = sgn = _without_gradient(np.sign, name="sign")
+    isfinite, isnan, isinf = _without_gradient(np.isfinite), _without_gradient(np.isnan), _without_gradient(np.isinf)
+    floor, ceil, trunc = _without_gradient(np.floor), _without_gradient(np.ceil), _without_gradient(np.trunc)
+    round = _without_gradient(np.round, "decimals", name="round")
+
+    all, any = tensor_compare.all, tensor_compare.any
+    isclose, allclose, equal = tensor_compare.isclose, tensor_compare.allclose, tensor_compare.equal
+    nonzero, argwhere = tensor_compare.nonzero, tensor_compare.argwhere
+    unique = tensor_compare.unique
 
     # ------------------------------------------------------------------------- in place (tensor_inplace.py)
 
@@ -468,46 +534,33 @@ class Tensor:
     __isub__ = tensor_inplace.isub
     __imul__ = tensor_inplace.imul
     __itruediv__ = tensor_inplace.itruediv
+    __setitem__ = tensor_inplace.setitem
+    copy_, fill_, zero_ = tensor_inplace.copy_, tensor_inplace.fill_, tensor_inplace.zero_
+    masked_fill_, detach_ = tensor_inplace.masked_fill_, tensor_inplace.detach_
+    normal_, uniform_, bernoulli_ = tensor_inplace.normal_, tensor_inplace.uniform_, tensor_inplace.bernoulli_
+    # x.NAME_(...) is x becoming x.NAME(...), recorded when x is in a graph (tensor_inplace.in_place_of).
+    _in_place: Callable[[Any], Callable[..., Tensor]] = tensor_inplace.in_place_of
+    add_, sub_, subtract_, mul_, multiply_ = map(_in_place, (add, sub, subtract, mul, multiply))
+    div_, divide_, pow_, neg_ = map(_in_place, (div, divide, pow, neg))
+    exp_, log_, sqrt_, sin_, cos_ = map(_in_place, (exp, log, sqrt, sin, cos))
+    abs_, relu_, sigmoid_, tanh_, square_ = map(_in_place, (abs, relu, sigmoid, tanh, square))
+    clamp_, clip_, clamp_min_, clamp_max_ = map(_in_place, (clamp, clip, clamp_min, clamp_max))
+    lerp_, reciprocal_, floor_, ceil_, round_ = map(_in_place, (lerp, reciprocal, floor, ceil, round))
+    scatter_, scatter_add_ = map(_in_place, (scatter, scatter_add))
 
-    # ------------------------------------------------------------------------- matrix product
-
-    def matmul(self, other: Any) -> Tensor:
-        """Matrix product with numpy's rules: 1-D operands become a row/column, then that
-        dimension is dropped again; leading (batch) dimensions broadcast."""
-        a, b = _operands(self, other)
-        if a.ndim == 0 or b.ndim == 0:
-            raise ShapeError(f"matmul: both operands need at least 1 dim, got shapes {a.shape} and {b.shape}")
-        a2 = a.reshape(1, -1) if a.ndim == 1 else a
-        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-        if a2.shape[-1] != b2.shape[-2]:
-            raise ShapeError(
-                f"matmul: shapes {a.shape} and {b.shape} can't be multiplied ({a2.shape[-1]} != {b2.shape[-2]})"
-            )
-        try:
-            np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-        except ValueError:
-            raise ShapeError(
-                f"matmul: the batch dims of shapes {a.shape} and {b.shape} do not broadcast "
-                f"({a2.shape[:-2]} vs {b2.shape[:-2]})"
-            ) from None
-        out = ops.MatMul()(a2, b2)
-        if a.ndim == 1:
-            out = out.squeeze(-2)
-        if b.ndim == 1:
-            out = out.squeeze(-1)
-        return out
+    addcmul_, addcdiv_ = tensor_inplace.addcmul_, tensor_inplace.addcdiv_
 
 
-def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing ``array``'s memory, with no graph (PyTorch's ``torch.from_numpy``).
+def from_numpy(ndarray: np.ndarray, /) -> Tensor:
+    """A tensor sharing ``ndarray``'s memory, with no graph (PyTorch's ``torch.from_numpy``).
     This is how layers wrap arrays they computed (masks, constants) without a copy.
 
     >>> a = np.zeros(2, dtype=np.float32); t = from_numpy(a); a[0] = 5; t
     tensor([5., 0.])
     """
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
-    return Tensor._make(array)
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(ndarray).__name__}")
+    return Tensor._make(ndarray)
 
 
 # ----------------------------------------------------------------------------- operands
@@ -532,7 +585,9 @@ def _as_tensor(value: Any, like: Tensor) -> Tensor:
 _constants: dict[tuple[Any, type, np.dtype, float], Tensor] = {}  # Python numbers wrapped as 0-d tensors
 
 
-def _operands(a: Tensor, b: Any, reflected: bool = False, true_division: bool = False) -> tuple[Tensor, Tensor]:
+def _operands(
+    a: Tensor, b: Any, reflected: builtins.bool = False, true_division: builtins.bool = False
+) -> tuple[Tensor, Tensor]:
     """The two Tensor operands of a binary op, with one common dtype."""
     b = _as_tensor(b, a)
     if reflected:
@@ -541,5 +596,5 @@ def _operands(a: Tensor, b: Any, reflected: bool = False, true_division: bool = 
         common = promote_types(a.dtype, b.dtype)
         a, b = a.to(common), b.to(common)
     if true_division and not is_floating(a.dtype):
-        a, b = a.to(float32), b.to(float32)  # int / int is a float, as in PyTorch
+        a, b = a.to(DefaultDType.value), b.to(DefaultDType.value)  # int / int is a float, as in PyTorch
     return a, b

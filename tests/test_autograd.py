@@ -426,3 +426,20 @@ def test_ops_of_a_backward_pass_are_marked_as_such() -> None:
     (dx,) = minigrad.grad(y, x, create_graph=True)
     assert dx.grad_fn.scope == (minigrad.autograd.BACKWARD,)
     assert y.grad_fn.scope == ()
+
+
+def test_next_functions_survive_backward() -> None:
+    x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    y = ((x * w).exp() * 2).sum()
+
+    def walk(op: object) -> list[str]:
+        names = []
+        for parent, _ in op.next_functions:  # type: ignore[attr-defined]
+            names.append(type(parent).__name__)
+            if parent is not None and hasattr(parent, "next_functions"):
+                names.extend(walk(parent))
+        return names
+
+    before = walk(y.grad_fn)
+    y.backward()
+    assert walk(y.grad_fn) == before == ["Mul", "Exp", "Mul", "AccumulateGrad", "AccumulateGrad", "NoneType"]

@@ -290,7 +290,7 @@ def test_var(check: str, shape_dims: Any, keepdim: bool, correction: int, seed: 
     assume(reduced_count(shape, dims) > correction)
     verify(
         check,
-        lambda x: x.var(dims, keepdim, correction=correction),
+        lambda x: x.var(dims, keepdim=keepdim, correction=correction),
         lambda x: x.var(dim=dims, keepdim=keepdim, correction=correction),
         normal(shape, seed),
     )
@@ -340,25 +340,35 @@ def test_max_min_over_a_dim_return_values_and_indices(
         compare_with_torch(fn, fn, x)
 
 
-def test_max_gradient_goes_to_the_first_maximal_element() -> None:
+def test_max_and_amax_split_the_gradient_between_ties_and_max_dim_picks_one_index() -> None:
+    """PyTorch's rules: amax and max() share the gradient evenly among tied maxima; max(dim)
+    sends it to the index it returns (the first maximum)."""
     x = minigrad.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
     x.amax(dim=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.array, [[0, 0.5, 0.5], [0.5, 0.5, 0]])
+    x.grad = None
+    x.max().backward()  # over all elements: the two 3s share it
+    np.testing.assert_array_equal(x.grad.array, [[0, 0.5, 0.5], [0, 0, 0]])
+    x.grad = None
+    values, indices = x.max(dim=1)
+    values.sum().backward()  # row 0: the first 3; row 1: the first 2
     np.testing.assert_array_equal(x.grad.array, [[0, 1, 0], [1, 0, 0]])
-    x.grad = None
-    x.max().backward()  # over all elements: the first 3 in C order
-    np.testing.assert_array_equal(x.grad.array, [[0, 1, 0], [0, 0, 0]])
-    x.grad = None
-    x.max(dim=0).values.sum().backward()  # column 0 and 2 have one max; column 1: 3 vs 2
-    np.testing.assert_array_equal(x.grad.array, [[0, 1, 1], [1, 0, 0]])
+    assert indices.tolist() == [1, 0]
+    compare_with_torch(lambda t: t.amax(dim=1), lambda t: t.amax(dim=1), x.array.astype(np.float64))
+    compare_with_torch(lambda t: t.max(), lambda t: t.max(), x.array.astype(np.float64))
+    compare_with_torch(lambda t: t.min(), lambda t: t.min(), x.array.astype(np.float64))
+    compare_with_torch(lambda t: t.max(dim=1), lambda t: t.max(dim=1), x.array.astype(np.float64))
+    compare_with_torch(lambda t: t.min(dim=0), lambda t: t.min(dim=0), x.array.astype(np.float64))
 
 
-def test_max_over_several_axes_with_ties_picks_the_first_in_c_order() -> None:
+def test_amax_over_several_axes_splits_between_all_the_ties_of_a_group() -> None:
     x = minigrad.tensor(np.array([[[0.0, 5.0], [5.0, 1.0]], [[5.0, 5.0], [2.0, 3.0]]]), requires_grad=True)
     x.amax(dim=(0, 2)).sum().backward()  # groups x[:, j, :] for j = 0, 1
     expected = np.zeros((2, 2, 2))
-    expected[0, 0, 1] = 1  # group j=0: 5 at [0,0,1] comes before [1,0,0] and [1,0,1]
+    expected[0, 0, 1] = expected[1, 0, 0] = expected[1, 0, 1] = 1 / 3  # group j=0: three 5s
     expected[0, 1, 0] = 1  # group j=1: the only 5
-    np.testing.assert_array_equal(x.grad.array, expected)
+    np.testing.assert_allclose(x.grad.array, expected)
+    compare_with_torch(lambda t: t.amax(dim=(0, 2)), lambda t: t.amax(dim=(0, 2)), x.array.astype(np.float64))
 
 
 @checks

@@ -4,6 +4,7 @@ gradient, the checking tools load lazily. Read with ``ast`` and in fresh interpr
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,22 +15,28 @@ PACKAGE = Path(__file__).resolve().parents[1] / "minigrad"
 
 # Each module may import only the modules listed before it (its own layer or lower ones).
 LAYERS = [
-    ["shapes", "dtypes", "devices", "allocator", "parallel"],
+    ["unsupported"],
+    ["shapes", "dtypes", "devices", "allocator", "special", "generator", "parallel"],
     ["ops"],
     ["autograd"],
-    ["composites", "tensor_shape", "tensor_inplace"],
+    ["function"],
+    ["composites", "tensor_shape", "tensor_inplace", "tensor_convert", "tensor_linalg", "tensor_compare"],
     ["tensor"],
-    ["factories", "functions"],
+    ["factories", "functions", "torch_functions"],
 ]
 
 
 def imported_minigrad_modules(path: Path) -> set[str]:
-    """The minigrad modules a file imports at run time (imports under TYPE_CHECKING excluded)."""
+    """The minigrad modules a file imports at run time. Excluded: imports under TYPE_CHECKING, and
+    the lazy re-exports of a module-level ``__getattr__`` (PEP 562: ``minigrad.autograd.Function``
+    lives higher up and is only loaded when asked for; it is a name of the namespace, not a
+    dependency of the module)."""
     tree = ast.parse(path.read_text())
     type_checking = [
         n for n in ast.walk(tree) if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"
     ]
-    hidden = {id(node) for block in type_checking for node in ast.walk(block)}
+    lazy = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "__getattr__"]
+    hidden = {id(node) for block in type_checking + lazy for node in ast.walk(block)}
     names = set()
     for node in ast.walk(tree):
         if id(node) in hidden:
@@ -77,7 +84,10 @@ def test_every_primitive_is_typed_and_short():
 
 
 def run_fresh(code: str) -> None:
-    subprocess.run([sys.executable, "-c", code], check=True)
+    """Run ``code`` in a new interpreter that imports this checkout's minigrad (the tests run in
+    a temporary folder, where ``import minigrad`` would find an installed copy instead)."""
+    environment = {**os.environ, "PYTHONPATH": str(PACKAGE.parent)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=environment)
 
 
 def test_importing_minigrad_leaves_the_checking_tools_unloaded():

@@ -10,12 +10,14 @@ back to one ``ds[i]`` per sample, stacked by ``default_collate``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from minigrad.factories import default_generator
+from minigrad.generator import generator_of
 from minigrad.tensor import Tensor
 
 
@@ -53,14 +55,59 @@ class TensorDataset(Dataset):
         if len(sizes) != 1:
             raise ValueError(f"Size mismatch between tensors: first dimensions {[len(a) for a in self.arrays]}")
 
-    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
-        return tuple(a[index] for a in self.arrays)
+    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+        """One sample, as a tuple of tensors (sharing memory with the dataset's arrays), as in PyTorch."""
+        return tuple(Tensor(np.asarray(a[index])) for a in self.arrays)
+
+    @property
+    def tensors(self) -> tuple[Tensor, ...]:
+        """The whole columns, as tensors (PyTorch's attribute)."""
+        return tuple(Tensor(a) for a in self.arrays)
 
     def __getitems__(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(a[indices] for a in self.arrays)  # one fancy index per tensor per batch
 
     def __len__(self) -> int:
         return len(self.arrays[0])
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order."""
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
+        self.dataset, self.indices = dataset, np.asarray(indices, dtype=np.int64)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[int(self.indices[index])]
+
+    def __getitems__(self, indices: np.ndarray) -> Any:
+        batched = getattr(self.dataset, "__getitems__", None)
+        if batched is None:
+            return default_collate([self.dataset[int(i)] for i in self.indices[indices]])
+        return batched(self.indices[indices])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def random_split(dataset: Dataset, lengths: Sequence[float], generator: Any = None) -> list[Subset]:
+    """Split into non-overlapping random subsets of the given lengths (or fractions that sum to
+    1: the remainder is spread one by one from the first subset, as PyTorch does).
+
+    >>> [len(s) for s in random_split(TensorDataset(np.arange(10)), [0.7, 0.3])]
+    [7, 3]
+    """
+    total = len(dataset)
+    if all(0 <= n <= 1 for n in lengths) and abs(sum(lengths) - 1) < 1e-9 and sum(lengths) != total:
+        counts = [int(np.floor(total * n)) for n in lengths]
+        for i in range(total - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if sum(lengths) != total:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    order = generator_of(generator).permutation(total)
+    starts = np.cumsum([0, *lengths])
+    return [Subset(dataset, order[a:b]) for a, b in itertools.pairwise(starts)]
 
 
 def default_collate(samples: Sequence[Any]) -> tuple[Tensor, ...]:
@@ -91,9 +138,24 @@ class DataLoader:
         batch_size: int = 1,
         shuffle: bool = False,
         drop_last: bool = False,
-        generator: np.random.Generator | None = None,
+        generator: Any = None,
         seed: int | None = None,
+        *,
+        sampler: Any = None,
+        batch_sampler: Any = None,
+        num_workers: int = 0,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        pin_memory: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Any = None,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
     ) -> None:
+        """PyTorch's worker and memory options (``num_workers``, ``pin_memory``, ...) are accepted
+        and change nothing: batches are made in this process, from numpy arrays. ``collate_fn``
+        replaces ``default_collate`` (the dataset is then read one sample at a time)."""
+        if sampler is not None or batch_sampler is not None:
+            raise NotImplementedError("DataLoader: sampler and batch_sampler are not supported; use shuffle=")
         if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size!r}")
         if generator is not None and seed is not None:
@@ -101,7 +163,8 @@ class DataLoader:
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, int(batch_size), shuffle, drop_last
         if generator is None:
             generator = np.random.default_rng(seed if seed is not None else int(default_generator().integers(2**63)))
-        self.generator = generator
+        self.generator = generator_of(generator)  # a minigrad.Generator (torch.Generator) gives its numpy one
+        self.collate_fn = collate_fn
 
     def __len__(self) -> int:
         count = len(self.dataset)
@@ -113,7 +176,9 @@ class DataLoader:
         batched = getattr(self.dataset, "__getitems__", None)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             indices = order[start : start + self.batch_size]
-            if batched is not None:
+            if self.collate_fn is not None:
+                yield self.collate_fn([self.dataset[int(i)] for i in indices])
+            elif batched is not None:
                 yield tuple(_as_tensor(field) for field in batched(indices))
             else:  # a generic dataset: one call per sample
                 yield default_collate([self.dataset[int(i)] for i in indices])

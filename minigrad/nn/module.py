@@ -8,9 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.autograd import Scope, mark_changed_in_place
-from minigrad.devices import is_cpu_device
+from minigrad.autograd import RemovableHandle, Scope, mark_changed_in_place
+from minigrad.devices import check_device, is_device
+from minigrad.dtypes import resolve_dtype
+from minigrad.nn import hooks
 from minigrad.tensor import Tensor
+from minigrad.unsupported import unsupported
 
 
 class Parameter(Tensor):
@@ -23,7 +26,9 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data: Any, requires_grad: bool = True) -> None:
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            data = np.empty(0, dtype=np.float32)
         super().__init__(data.array if isinstance(data, Tensor) else data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -102,11 +107,36 @@ class Module:
 
     # ------------------------------------------------------------------------- traversal
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    def named_modules(
+        self, memo: set[int] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """Every module in the tree, by dotted name, self first ("" unless ``prefix``); a module
+        reached twice is listed once (unless ``remove_duplicate=False``)."""
+        memo = set() if memo is None else memo
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+                yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
+
+    def get_submodule(self, target: str) -> Module:
+        """The module at a dotted path (``"features.0"``); "" is self."""
+        module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules:
+                raise AttributeError(f"{type(module).__name__} has no attribute `{part}` (looking for {target!r})")
+            module = module._modules[part]
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"{type(module).__name__} has no parameter `{name}`")
+        return module._parameters[name]
 
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
@@ -119,27 +149,33 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named(self, store: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
+    def _named(
+        self, store: str, prefix: str, recurse: bool, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         seen: set[int] = set()
-        modules = self.named_modules() if recurse else iter([("", self)])
-        for prefix, module in modules:
+        modules = self.named_modules(prefix=prefix) if recurse else iter([(prefix, self)])
+        for path, module in modules:
             for name, value in getattr(module, store).items():
-                if value is not None and id(value) not in seen:
+                if value is not None and (id(value) not in seen or not remove_duplicate):
                     seen.add(id(value))
-                    yield (f"{prefix}.{name}" if prefix else name), value
+                    yield (f"{path}.{name}" if path else name), value
 
-    def named_parameters(self, recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        yield from self._named("_parameters", recurse)  # type: ignore[misc]
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        yield from self._named("_parameters", prefix, recurse, remove_duplicate)  # type: ignore[misc]
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        for _, p in self.named_parameters(recurse):
+        for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        yield from self._named("_buffers", recurse)
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
+        yield from self._named("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        for _, b in self.named_buffers(recurse):
+        for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
@@ -172,12 +208,26 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Cast parameters and floating point buffers to ``dtype``, in place (``to("cpu")``
-        does nothing: minigrad runs on the CPU)."""
-        if is_cpu_device(dtype):
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Cast parameters and floating point buffers to a floating dtype, in place: ``to(dtype)``,
+        ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` or by keyword. The device must be the
+        CPU (minigrad's only one), so moving does nothing."""
+        device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        for arg in args:
+            if is_device(arg):
+                device = arg
+            elif isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif not isinstance(arg, bool):
+                dtype = arg
+        check_device(device)
+        dtype = resolve_dtype(dtype)
+        if dtype is None:
             return self
-        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
         for t in list(self.parameters()) + list(self.buffers()):
             if t.dtype.kind == "f":
                 t.array = t.array.astype(dtype)
@@ -190,6 +240,50 @@ class Module:
 
     def float(self) -> Module:
         return self.to(np.float32)
+
+    def half(self) -> Module:
+        raise unsupported("half precision (Module.half())", "Its float types are float32 (the default) and float64.")
+
+    def cpu(self) -> Module:
+        """Itself: it is already on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        raise unsupported("Module.cuda()", "Leave the model on the CPU: model.to('cpu') works.")
+
+    def type(self, dst_type: Any) -> Module:
+        return self.to(dst_type)
+
+    def share_memory(self) -> Module:
+        """Itself (numpy arrays need no sharing to be used in this process)."""
+        return self
+
+    # ------------------------------------------------------------------------- hooks (hooks.py)
+
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
+        """``hook(module, args)`` before each forward; it may return new args."""
+        return hooks.register(self, "forward_pre", hook, prepend, with_kwargs=with_kwargs)
+
+    def register_forward_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
+    ) -> RemovableHandle:
+        """``hook(module, args, output)`` after each forward; it may return a new output."""
+        return hooks.register(self, "forward", hook, prepend, with_kwargs=with_kwargs)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_output)`` when the gradients of the outputs are known; it may return new ones."""
+        return hooks.register(self, "backward_pre", hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` when the gradients of the inputs are known; it
+        may return new ``grad_input``."""
+        return hooks.register(self, "backward", hook, prepend)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """PyTorch's deprecated form; here the same as ``register_full_backward_hook``."""
+        return hooks.register(self, "backward", hook)
 
     # ------------------------------------------------------------------------- state
 
@@ -244,6 +338,8 @@ class Module:
         outer = Scope.current
         Scope.current = (*outer, self)  # the ops recorded inside are drawn in this module's box
         try:
+            if "_hooks" in self.__dict__:  # someone registered a hook: hooks.py runs them around forward
+                return hooks.call_with_hooks(self, args, kwargs)
             return self.forward(*args, **kwargs)
         finally:
             Scope.current = outer
@@ -258,45 +354,3 @@ class Module:
         head = self.extra_repr()
         body = "\n  ".join(([head] if head else []) + lines)
         return f"{type(self).__name__}(\n  {body}\n)"
-
-
-class Sequential(Module):
-    """Modules applied one after another; children are named "0", "1", ...
-
-    >>> from minigrad import nn
-    >>> nn.Sequential(nn.Linear(2, 3), nn.ReLU())
-    Sequential(
-      (0): Linear(in_features=2, out_features=3, bias=True)
-      (1): ReLU()
-    )
-    """
-
-    def __init__(self, *modules: Module) -> None:
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            for name, module in modules[0].items():
-                self.add_module(name, module)
-        else:
-            for i, module in enumerate(modules):
-                self.add_module(str(i), module)
-
-    def forward(self, x: Any) -> Any:
-        for module in self._modules.values():
-            x = module(x)
-        return x
-
-    def __getitem__(self, index: int | slice) -> Module:
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*modules[index])
-        return modules[index]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self)), module)
-        return self

@@ -1,5 +1,15 @@
-"""``minigrad.utils.data``: where ``torch.utils.data`` code finds Dataset and DataLoader."""
+"""``minigrad.utils``: where ``torch.utils.data`` code finds Dataset and DataLoader, and
+``torch.utils.hooks`` its RemovableHandle. Loaded on first use (PEP 562), so that
+``import minigrad`` does not load the datasets."""
 
-from minigrad.utils import data
+from typing import Any
 
-__all__ = ["data"]
+__all__ = ["data", "hooks"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        import importlib
+
+        return importlib.import_module(f"minigrad.utils.{name}")
+    raise AttributeError(f"module 'minigrad.utils' has no attribute {name!r}")

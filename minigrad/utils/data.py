@@ -5,6 +5,6 @@
 2
 """
 
-from minigrad.data.dataloader import DataLoader, Dataset, TensorDataset
+from minigrad.data.dataloader import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 
-__all__ = ["DataLoader", "Dataset", "TensorDataset"]
+__all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]

@@ -1,0 +1,485 @@
+"""PyTorch's API on minigrad, item by item (issue 8): devices, dtypes, factories, the function
+forms, Tensor's methods, unsupported features, and the ``torch`` module mapping. Each op is the
+same lambda on both engines (the names are the same), compared with PyTorch by
+``compare_with_torch`` and, when it has a gradient, checked by gradcheck/gradgradcheck."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import nn
+from tests.helpers import check_gradients, compare_with_torch
+
+try:
+    import torch
+except ImportError:  # the comparisons skip themselves, in compare_with_torch
+    torch = None
+
+
+def rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+X = rng(0).standard_normal((3, 4))
+Y = rng(1).standard_normal((3, 4))
+V = rng(2).standard_normal(4)
+CUBE = rng(3).standard_normal((2, 3, 4))
+INDEX = np.array([[0, 2, 1, 0], [2, 2, 0, 1], [1, 0, 0, 2]])  # values < 3, for dim 0 of X
+MASK = rng(4).random((3, 4)) > 0.5
+WORKTREE = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
+
+# (name, function applied to both engines' tensors, inputs, whether to gradcheck)
+METHODS = [
+    ("add_alpha", lambda x, y: x.add(y, alpha=2.5), (X, Y), True),
+    ("sub_alpha", lambda x, y: x.sub(y, alpha=0.5), (X, Y), True),
+    ("mul", lambda x, y: x.mul(y), (X, Y), True),
+    ("div", lambda x, y: x.div(y + 3), (X, Y), True),
+    ("div_floor", lambda x, y: x.div(y, rounding_mode="floor"), (X, Y), False),
+    ("div_trunc", lambda x, y: x.div(y, rounding_mode="trunc"), (X, Y), False),
+    ("remainder", lambda x: x.remainder(0.7), (X,), True),
+    ("neg", lambda x: x.neg(), (X,), True),
+    ("reciprocal", lambda x: (x + 5).reciprocal(), (X,), True),
+    ("exp2_log2_log10", lambda x: x.exp2() + (x.abs() + 1).log2() + (x.abs() + 1).log10(), (X,), True),
+    ("expm1_log1p", lambda x: x.expm1() + x.abs().log1p(), (X,), True),
+    ("tan_sinh_cosh", lambda x: (x * 0.5).tan() + x.sinh() + x.cosh(), (X,), True),
+    ("erf", lambda x: x.erf() * 2, (X * 2,), True),
+    ("lerp", lambda x, y: x.lerp(y, 0.3), (X, Y), True),
+    ("frac", lambda x: x.frac(), (X * 3,), True),
+    ("clamp_min_max", lambda x: x.clamp_min(-0.5) + x.clamp_max(0.5), (X,), True),
+    ("mm_t", lambda x, y: x.mm(y.t()), (X, Y), True),
+    ("matmul_T", lambda x, y: x.T.matmul(y), (X, Y), True),
+    ("mv_dot_outer", lambda x, v: x.mv(v).sum() * v.dot(v) + x[0].outer(v).sum(), (X, V), True),
+    ("bmm", lambda a, b: a.bmm(b.transpose(1, 2)), (CUBE, CUBE), True),
+    ("view_as_reshape_as", lambda x, y: x.view_as(y.T) + y.reshape_as(x.T), (X, Y), True),
+    ("expand_as", lambda v, x: v.expand_as(x), (V, X), True),
+    ("clone", lambda x: x.clone() * 2, (X,), True),
+    ("contiguous", lambda x: x.t().contiguous(), (X,), True),
+    ("masked_fill", lambda x, m: x.masked_fill(m, -1.5), (X, MASK), True),
+    (
+        "masked_fill_inf_softmax",
+        lambda x, m: x.masked_fill(m, float("-inf")).softmax(1),
+        (X, MASK & (np.arange(4) > 0)),
+        True,
+    ),
+    ("masked_select", lambda x, m: x.masked_select(m), (X, MASK), True),
+    ("gather", lambda x, i: x.gather(0, i), (X, INDEX), True),
+    ("gather_dim1", lambda x, i: x.gather(1, i[:, :2] % 3), (X, INDEX), True),
+    ("scatter_add", lambda x, i, y: x.scatter_add(0, i, y), (X, INDEX, Y), True),
+    ("scatter", lambda x, i, y: x.scatter(1, i[:, :1] + 1, y[:, :1]), (X, INDEX, Y), True),
+    ("scatter_value", lambda x, i: x.scatter(0, i[:1], 2.5), (X, INDEX), True),
+    (
+        "index_select",
+        lambda x: x.index_select(
+            1, minigrad.tensor([2, 0, 2]) if isinstance(x, minigrad.Tensor) else torch.tensor([2, 0, 2])
+        ),
+        (X,),
+        True,
+    ),
+    ("repeat", lambda x: x.repeat(2, 1, 3), (X,), True),
+    ("tile", lambda x: x.tile(2), (X,), True),
+    ("flip", lambda x: x.flip(0, 1) + x.fliplr() + x.flipud(), (X,), True),
+    ("roll", lambda x: x.roll(1, 0) + x.roll((2, -1), (1, 0)) + x.roll(3), (X,), True),
+    ("chunk", lambda x: x.chunk(3, dim=1), (X,), True),
+    ("split_size", lambda x: x.split(3, 1), (X,), True),
+    ("split_sections", lambda x: x.split([1, 3], dim=1), (X,), True),
+    ("unbind", lambda x: x.unbind(1), (X,), True),
+    ("unflatten", lambda c: c.unflatten(2, (2, 2)), (CUBE,), True),
+    ("narrow_select", lambda x: x.narrow(1, 1, 2) * x.select(0, 1)[1:3], (X,), True),
+    ("movedim", lambda c: c.movedim(0, -1) + 0, (CUBE,), True),
+    ("swapaxes_swapdims", lambda c: c.swapaxes(0, 2) + c.swapdims(2, 0), (CUBE,), True),
+    ("squeeze_tuple", lambda c: c[:, :1, :1].squeeze((1, 2)), (CUBE,), True),
+    ("tril_triu", lambda x: x.tril() + x.triu(1) * 2 + x.tril(-1) * 3, (X,), True),
+    ("diagonal_trace", lambda x: x.diagonal(1).sum() + x[:, :3].trace(), (X,), True),
+    ("diag", lambda v: v.diag() + v.diag(1)[1:, 1:], (V,), True),
+    ("cumsum", lambda c: c.cumsum(1) + c.cumsum(dim=-1), (CUBE,), True),
+    ("cumsum_ints", lambda i: i.cumsum(0), (INDEX,), False),
+    ("prod", lambda x: x.prod(1), (X,), True),
+    ("prod_with_zeros", lambda x: (x * (x > 0)).prod(0) + x.prod(), (X,), True),
+    (
+        "norm",
+        lambda x: x.norm() + x.norm(1, dim=0).sum() + x.norm(float("inf"), 1).sum() + x.norm(3, 1).sum(),
+        (X,),
+        True,
+    ),
+    (
+        "sum_dtype",
+        lambda i: i.sum(dtype=minigrad.float64 if isinstance(i, minigrad.Tensor) else torch.float64),
+        (INDEX,),
+        False,
+    ),
+    ("mean_dim_list", lambda c: c.mean([0, 2]), (CUBE,), True),
+    ("var_unbiased_false", lambda x: x.var(1, False) + x.var(unbiased=False, dim=1), (X,), True),
+    ("std_unbiased", lambda x: x.std(False) + x.std(0, True, True).sum(), (X,), True),
+    ("logsumexp_all", lambda x: x.logsumexp(dim=(0, 1)), (X,), True),
+    ("softmax_dtype", lambda x: x.softmax(-1) + x.log_softmax(0), (X,), True),
+    ("amin_argmin", lambda x: (x.amin(0), x.argmin(1), x.argmax()), (X,), True),
+    ("min_dim", lambda x: x.min(1), (X,), True),
+    ("max_other", lambda x, y: x.max(y) + x.min(y), (X, Y), True),
+    ("sort", lambda x: x.sort(1), (X,), True),
+    ("sort_descending", lambda x: x.sort(dim=0, descending=True), (X,), True),
+    ("argsort", lambda x: x.argsort(dim=1, descending=True), (X,), False),
+    ("topk", lambda x: x.topk(2, dim=1), (X,), True),
+    ("topk_smallest", lambda x: x.topk(2, 0, largest=False), (X,), True),
+    ("kthvalue", lambda x: x.kthvalue(2, 1), (X,), True),
+    ("median", lambda x: (x.median(), *x.median(1)), (X,), True),
+    (
+        "comparisons",
+        lambda x, y: (x.eq(y), x.ne(x), x.lt(y), x.le(y), x.gt(y), x.ge(y), x.greater(y), x.less_equal(y)),
+        (X, Y),
+        False,
+    ),
+    ("logical", lambda m: (m.logical_and(~m), m.logical_or(m), m.logical_xor(m), m.logical_not()), (MASK,), False),
+    ("isclose", lambda x, y: x.isclose(x + 1e-9), (X, Y), False),
+    (
+        "floor_ceil_round_trunc",
+        lambda x: (x.floor(), x.ceil(), (x * 10).round(), x.trunc(), x.round(decimals=1)),
+        (X,),
+        False,
+    ),
+    ("nonzero", lambda m: (m.nonzero(), m.argwhere()), (MASK,), False),
+    ("count_nonzero", lambda m: m.count_nonzero(1), (MASK,), False),
+    ("all_any_dim", lambda m: (m.all(1), m.any(0), m.all(), m.any(1, keepdim=True)), (MASK,), False),
+    ("nan_to_num", lambda x: (x.log()).nan_to_num(0.5, 9.0, -9.0), (X,), False),
+    ("type_as_float", lambda i, x: i.type_as(x) + i.float().double(), (INDEX, X), False),
+]
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log:RuntimeWarning")  # nan_to_num's input
+@pytest.mark.parametrize(("name", "function", "inputs", "differentiable"), METHODS, ids=[m[0] for m in METHODS])
+def test_tensor_method_matches_torch(name, function, inputs, differentiable):
+    compare_with_torch(function, function, *inputs, atol=1e-10, rtol=1e-7, grad=differentiable)
+
+
+GRADCHECKED = [m for m in METHODS if m[3] and m[0] not in ("masked_select", "median", "kthvalue", "amin_argmin")]
+
+
+@pytest.mark.parametrize(("name", "function", "inputs", "differentiable"), GRADCHECKED, ids=[m[0] for m in GRADCHECKED])
+def test_tensor_method_gradients_to_second_order(name, function, inputs, differentiable):
+    def first_outputs(*tensors):
+        out = function(*tensors)
+        return out.values if hasattr(out, "values") else out
+
+    check_gradients(first_outputs, *inputs)
+
+
+def test_max_of_ties_splits_its_gradient_while_max_pooling_routes_to_one_index():
+    """PyTorch's rules, side by side: amax/max() share, max(dim) and max_pool2d pick the first."""
+    tied = np.array([[[[1.0, 1.0], [0.0, 1.0]]]])
+    compare_with_torch(lambda t: t.amax(), lambda t: t.amax(), tied)
+    compare_with_torch(
+        lambda t: minigrad.nn.functional.max_pool2d(t, 2), lambda t: torch.nn.functional.max_pool2d(t, 2), tied
+    )
+
+
+# ----------------------------------------------------------------------------- top-level function forms
+
+
+FUNCTIONS = [
+    ("add", lambda T, x, y: T.add(x, y, alpha=2)),
+    ("sub_keywords", lambda T, x, y: T.sub(input=x, other=y)),
+    ("mul_div", lambda T, x, y: T.div(T.mul(x, y), 2.0)),
+    ("matmul_keywords", lambda T, x, y: T.matmul(input=x, other=y.T)),
+    ("exp_log_abs", lambda T, x, y: T.exp(x) + T.log(T.abs(y) + 1)),
+    ("sin_cos", lambda T, x, y: T.sin(x) * T.cos(y)),
+    ("sigmoid_tanh_relu", lambda T, x, y: T.sigmoid(x) + T.tanh(y) + T.relu(x)),
+    ("logsumexp", lambda T, x, y: T.logsumexp(x, dim=1)),
+    ("flatten", lambda T, x, y: T.flatten(T.stack([x, y]), 1)),
+    ("sum_mean_dim", lambda T, x, y: T.sum(x, dim=1) + T.mean(y, 1)),
+    ("max_dim", lambda T, x, y: T.max(x, 1)),
+    ("max_other", lambda T, x, y: T.max(x, y)),
+    ("clamp_where", lambda T, x, y: T.where(x > 0, T.clamp(x, max=0.5), y)),
+    ("where_scalars", lambda T, x, y: T.where(x > 0, 1.0, 0.0)),
+    ("cat_concat", lambda T, x, y: T.cat([x, y], dim=1) + T.concat([y, x], 1)),
+    ("hstack_vstack", lambda T, x, y: T.hstack([x, y]).sum() + T.vstack([x, y]).sum()),
+    ("einsum_matmul", lambda T, x, y: T.einsum("ij,kj->ik", x, y)),
+    ("einsum_batch_ellipsis", lambda T, x, y: T.einsum("...j,...j->...", x, y)),
+    ("einsum_implicit", lambda T, x, y: T.einsum("ij,jk", x, y.T)),
+    ("addmm", lambda T, x, y: T.addmm(x[:, :3], x, y.T, beta=0.5, alpha=2)),
+    ("var_mean", lambda T, x, y: T.var_mean(x, 1)),
+    ("std_mean", lambda T, x, y: T.std_mean(x, dim=0, keepdim=True)),
+    ("broadcast_tensors", lambda T, x, y: T.broadcast_tensors(x, y[:1])),
+    ("meshgrid", lambda T, x, y: T.meshgrid(x[0], y[0], indexing="ij")),
+    ("meshgrid_xy", lambda T, x, y: T.meshgrid(x[0], y[0, :3], indexing="xy")),
+    ("split", lambda T, x, y: T.split(x, [1, 3], dim=1)),
+    ("norm", lambda T, x, y: T.norm(x, 2, 1)),
+    ("squeeze_unsqueeze", lambda T, x, y: T.squeeze(T.unsqueeze(x, 0), 0)),
+    ("transpose_permute", lambda T, x, y: T.transpose(x, 0, 1) + T.permute(y, (1, 0))),
+    ("softmax", lambda T, x, y: T.softmax(x, 1) + T.log_softmax(y, dim=0)),
+]
+
+
+@pytest.mark.parametrize(("name", "function"), FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
+def test_top_level_function_matches_torch(name, function):
+    compare_with_torch(lambda x, y: function(minigrad, x, y), lambda x, y: function(torch, x, y), X, Y, atol=1e-10)
+
+
+def test_out_writes_into_the_given_tensor_and_refuses_autograd():
+    x, y = minigrad.ones(2, 3), minigrad.full((2, 3), 2.0)
+    out = minigrad.zeros(2, 3)
+    assert minigrad.mul(x, y, out=out) is out and out.tolist() == [[2.0] * 3] * 2
+    grown = minigrad.zeros(1)
+    minigrad.matmul(x, y.T, out=grown)  # resized, as PyTorch does
+    assert grown.shape == (2, 2)
+    values, indices = minigrad.zeros(2), minigrad.zeros(2, dtype=minigrad.int64)
+    minigrad.max(minigrad.tensor([[1.0, 3.0], [4.0, 2.0]]), 1, out=(values, indices))
+    assert values.tolist() == [3.0, 4.0] and indices.tolist() == [1, 0]
+    with pytest.raises(RuntimeError, match=r"out=\.\.\. arguments don't support automatic differentiation"):
+        minigrad.mul(minigrad.ones(2, requires_grad=True), 2.0, out=minigrad.zeros(2))
+
+
+def test_sin_and_cos_have_gradients_at_the_top_level():
+    check_gradients(lambda t: minigrad.sin(t) * minigrad.cos(t), X)
+
+
+# ----------------------------------------------------------------------------- factories
+
+
+def test_factories_take_pytorchs_keywords():
+    for factory in (minigrad.zeros, minigrad.ones, minigrad.empty, minigrad.rand, minigrad.randn):
+        t = factory(2, 3, dtype=minigrad.float64, device="cpu", requires_grad=True)
+        assert t.shape == (2, 3) and t.dtype == minigrad.float64 and t.requires_grad and t.device == "cpu"
+    assert minigrad.zeros((2, 3), device=minigrad.device("cpu")).shape == (2, 3)
+    assert minigrad.full((2,), 7.0, device="cpu").tolist() == [7.0, 7.0]
+    assert minigrad.eye(2, 3).tolist() == [[1, 0, 0], [0, 1, 0]]
+    assert minigrad.tensor([1, 2], dtype=minigrad.float, device="cpu").dtype == minigrad.float32
+    x = minigrad.ones(2, 2)
+    for like in (minigrad.zeros_like, minigrad.ones_like, minigrad.rand_like, minigrad.randn_like, minigrad.empty_like):
+        assert like(x, dtype=minigrad.float64).dtype == minigrad.float64
+    assert minigrad.full_like(x, 3).tolist() == [[3.0, 3.0]] * 2
+    assert minigrad.randint_like(x, 5).dtype == minigrad.float32
+    assert sorted(minigrad.randperm(5).tolist()) == [0, 1, 2, 3, 4]
+    assert minigrad.randint(3, 7, (10,)).array.min() >= 3 and minigrad.randint(5, size=(3,)).shape == (3,)
+    assert minigrad.as_tensor(np.arange(3)).tolist() == [0, 1, 2]
+    assert minigrad.normal(0.0, 1.0, size=(4,)).shape == (4,) and minigrad.normal(minigrad.zeros(3), 1.0).shape == (3,)
+    assert minigrad.bernoulli(minigrad.full((100,), 0.5)).array.sum() > 10
+    assert minigrad.multinomial(minigrad.tensor([0.0, 1.0, 0.0]), 2, replacement=True).tolist() == [1, 1]
+    assert sorted(minigrad.multinomial(minigrad.tensor([[1.0, 1.0, 1.0]]), 3)[0].tolist()) == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [(5,), (1, 5), (0, 1, 0.25), (-1.5, 2.3, 0.37), (10, 0, -3), (0.0, 1.0, 0.1), (2.5,)],
+)
+def test_arange_variants_match_torch(arguments):
+    pytest.importorskip("torch")
+    ours, theirs = minigrad.arange(*arguments), torch.arange(*arguments)
+    assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(ours.array, theirs.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("arguments", [(-math.pi, math.pi, 2000), (0, 1, 5), (2, 3, 1), (0, 1, 0), (-1.0, 1.0, 7)])
+def test_linspace_and_logspace_match_torch(arguments):
+    pytest.importorskip("torch")
+    np.testing.assert_allclose(minigrad.linspace(*arguments).array, torch.linspace(*arguments).numpy(), atol=3e-7)
+    np.testing.assert_allclose(
+        minigrad.logspace(*arguments[:2], arguments[2] and 5, base=2.0).array,
+        torch.logspace(*arguments[:2], arguments[2] and 5, base=2.0).numpy(),
+        rtol=1e-6,
+    )
+
+
+def test_generators_are_seedable_and_passed_to_random_factories():
+    a = minigrad.randn(3, generator=minigrad.Generator().manual_seed(4))
+    b = minigrad.randn(3, generator=minigrad.Generator().manual_seed(4))
+    assert a.tolist() == b.tolist()
+    generator = minigrad.manual_seed(1)
+    assert isinstance(generator, minigrad.Generator) and minigrad.initial_seed() == 1
+    state = minigrad.get_rng_state()
+    first = minigrad.rand(2).tolist()
+    minigrad.set_rng_state(state)
+    assert minigrad.rand(2).tolist() == first
+
+
+# ----------------------------------------------------------------------------- dtypes
+
+
+def test_dtype_aliases_are_pytorchs():
+    assert minigrad.float is minigrad.float32 and minigrad.double is minigrad.float64
+    assert minigrad.long is minigrad.int64 and minigrad.int is minigrad.int32 and minigrad.bool is minigrad.bool_
+    assert minigrad.uint8 == np.uint8 and minigrad.int8 == np.int8 and minigrad.short == np.int16
+    x = minigrad.tensor([1.5, -2.5])
+    assert x.type() == "torch.FloatTensor" and x.double().type() == "torch.DoubleTensor"
+    assert x.long().tolist() == [1, -2] and x.int().dtype == minigrad.int32 and x.bool().dtype == minigrad.bool_
+    assert x.type(minigrad.float64).dtype == minigrad.float64 and x.type("torch.LongTensor").dtype == minigrad.int64
+    assert (
+        x.to(minigrad.double).dtype == minigrad.float64
+        and x.to(minigrad.ones(1, dtype=minigrad.int64)).dtype == np.int64
+    )
+    assert x.to("cpu", minigrad.float64).dtype == minigrad.float64 and x.to(dtype=minigrad.float64, copy=True) is not x
+    assert x.is_floating_point() and not x.long().is_floating_point() and minigrad.finfo(minigrad.float).eps > 0
+    assert (minigrad.tensor([1, 2]) / 2).dtype == minigrad.float32  # int / int is a float, as in PyTorch
+    assert x.dtype != minigrad.half and x.dtype in (minigrad.float32, minigrad.float64)
+
+
+def test_default_dtype_can_be_float64():
+    try:
+        minigrad.set_default_dtype(minigrad.float64)
+        assert minigrad.tensor([1.5]).dtype == minigrad.float64 and minigrad.zeros(2).dtype == minigrad.float64
+        assert minigrad.get_default_dtype() == minigrad.float64
+    finally:
+        minigrad.set_default_dtype(minigrad.float32)
+    assert minigrad.tensor([1.5]).dtype == minigrad.float32
+
+
+# ----------------------------------------------------------------------------- devices
+
+
+def test_devices_are_the_cpu():
+    cpu = minigrad.device("cpu")
+    assert (
+        cpu == "cpu"
+        and cpu.type == "cpu"
+        and repr(cpu) == "device(type='cpu')"
+        and str(minigrad.device("cpu:0")) == "cpu:0"
+    )
+    x = minigrad.ones(2)
+    assert x.device == cpu and x.to(cpu) is x and x.cpu() is x and x.to("cpu") is x and not x.is_cuda
+    model = nn.Linear(2, 2)
+    assert model.to(cpu) is model and model.cpu() is model
+    assert not minigrad.cuda.is_available() and minigrad.cuda.device_count() == 0
+    assert not minigrad.accelerator.is_available() and minigrad.accelerator.current_accelerator() is None
+    assert not minigrad.backends.mps.is_available()
+    minigrad.backends.cudnn.benchmark = True  # accepted, as training scripts set it
+    minigrad.set_default_device("cpu")
+    assert minigrad.get_default_device() == "cpu"
+    minigrad.cuda.manual_seed_all(0)  # does nothing, as PyTorch's does without a GPU
+
+
+CPU_SENTENCE = "minigrad runs on the CPU with numpy"
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        lambda: minigrad.ones(2).to("cuda"),
+        lambda: minigrad.ones(2).cuda(),
+        lambda: minigrad.zeros(2, device="cuda:0"),
+        lambda: minigrad.tensor([1.0], device=minigrad.device("mps")),
+        lambda: nn.Linear(2, 2).to("cuda"),
+        lambda: nn.Linear(2, 2).cuda(),
+        lambda: minigrad.set_default_device("cuda"),
+        lambda: minigrad.ones(2).half(),
+        lambda: nn.Linear(2, 2).half(),
+        lambda: minigrad.zeros(2, dtype=minigrad.float16),
+        lambda: minigrad.ones(2).to(minigrad.bfloat16),
+        lambda: minigrad.tensor([1 + 2j]),
+        lambda: minigrad.zeros(2, dtype=minigrad.complex64),
+        lambda: minigrad.zeros(2, layout=minigrad.sparse_coo),
+        lambda: minigrad.ones(2).to_sparse(),
+        lambda: minigrad.compile(nn.Linear(2, 2)),
+        lambda: minigrad.jit.script(nn.Linear(2, 2)),
+        lambda: minigrad.sparse_coo_tensor([[0]], [1.0]),
+        lambda: minigrad.load(__file__, map_location="cuda"),
+        lambda: minigrad.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1, foreach=True),
+    ],
+)
+def test_unsupported_features_raise_not_implemented_error_naming_them(attempt):
+    with pytest.raises(NotImplementedError, match=CPU_SENTENCE) as error:
+        attempt()
+    assert str(error.value).split(" is not supported")[0]  # it starts with the feature's name
+
+
+def test_names_minigrad_lacks_raise_not_implemented_error_naming_them():
+    for missing, name in [
+        (lambda: minigrad.nn.LSTM, "torch.nn.LSTM"),
+        (lambda: minigrad.nn.functional.interpolate, "torch.nn.functional.interpolate"),
+        (lambda: minigrad.optim.LBFGS, "torch.optim.LBFGS"),
+        (lambda: minigrad.fft, "torch.fft"),
+    ]:
+        with pytest.raises(NotImplementedError, match=f"{name} is not implemented in minigrad"):
+            missing()
+    assert not hasattr(minigrad, "compile") and not hasattr(minigrad.nn, "LSTM")  # also AttributeErrors
+    with pytest.raises(AttributeError):
+        minigrad._private_name  # noqa: B018
+
+
+def test_zero_sized_layers_warn_like_pytorch_instead_of_dividing_by_zero():
+    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+        layer = nn.Linear(0, 3)
+    assert layer(minigrad.zeros(4, 0)).shape == (4, 3)
+    with pytest.warns(UserWarning, match="zero-element"):
+        nn.Linear(3, 0)
+    with pytest.warns(UserWarning, match="zero-element"):
+        nn.Conv2d(0, 4, 3)
+    if torch is not None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            torch.nn.Linear(0, 3)
+        assert any("zero-element" in str(w.message) for w in caught)
+
+
+# ----------------------------------------------------------------------------- small things programs use
+
+
+def test_tensor_conveniences():
+    x = minigrad.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert f"{x.sum():.2f}" == "10.00" and list(range(minigrad.tensor(3))) == [0, 1, 2]
+    assert x.stride() == (2, 1) and x.t().stride(0) == 1 and x.element_size() == 4 and x.nelement() == 4
+    assert x.t().is_contiguous() is False and x.t().contiguous().is_contiguous()
+    assert minigrad.is_tensor(x) and minigrad.numel(x) == 4 and minigrad.Size([2, 2]) == x.shape
+    assert (
+        x.new_zeros(2, 3).shape == (2, 3)
+        and x.new_ones((1,)).tolist() == [1.0]
+        and x.new_full((2,), 5).tolist() == [5.0, 5.0]
+    )
+    assert x.new_tensor([1, 2]).dtype == minigrad.float32 and x.unique().tolist() == [1.0, 2.0, 3.0, 4.0]
+    values, counts = minigrad.tensor([3, 1, 3]).unique(return_counts=True)
+    assert values.tolist() == [1, 3] and counts.tolist() == [1, 2]
+    assert x.equal(x.clone()) and x.allclose(x + 1e-9) and not x.equal(x.t())
+    assert minigrad.Tensor([1, 2]).dtype == minigrad.float32  # torch.Tensor(list) is float, as in PyTorch
+    assert minigrad.autograd.Variable(x, requires_grad=True) is x and x.requires_grad
+
+
+def test_the_torch_module_mapping_resolves_every_submodule_to_minigrads():
+    code = (
+        "from minigrad import as_torch; as_torch.install()\n"
+        "import torch, torch.nn as nn, torch.nn.functional as F, torch.optim as optim\n"
+        "from torch.optim.lr_scheduler import StepLR\n"
+        "from torch.autograd import Function, Variable, grad, gradcheck, detect_anomaly\n"
+        "from torch.autograd.function import once_differentiable\n"
+        "from torch.utils.data import DataLoader, Dataset, TensorDataset, random_split\n"
+        "from torch.utils.hooks import RemovableHandle\n"
+        "import minigrad\n"
+        "assert torch is minigrad and nn.Linear is minigrad.nn.Linear and F.relu is minigrad.nn.functional.relu\n"
+        "assert isinstance(nn.Linear(1, 1), torch.nn.Module) and optim.SGD is minigrad.optim.SGD\n"
+        "assert torch.autograd.Function is Function and torch.utils.data.DataLoader is DataLoader\n"
+        "print(torch.nn.init.zeros_(torch.empty(2)).tolist())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=WORKTREE)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[0.0, 0.0]"
+
+
+def test_as_torch_runs_a_program_file(tmp_path):
+    program = tmp_path / "program.py"
+    program.write_text("import sys, torch\nprint(torch.__name__, sys.argv[1:], torch.ones(2).sum().item())\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "minigrad.as_torch", str(program), "--flag"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=WORKTREE,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "minigrad ['--flag'] 2.0"
+
+
+def test_importing_minigrad_stays_light():
+    """torch's namespace is there, but the datasets, the checks and the function machinery of
+    torch.utils load only when used."""
+    code = (
+        "import sys, minigrad\n"
+        "loaded = [m for m in sys.modules if m.startswith(('minigrad.data', 'minigrad.checks', 'minigrad.utils.'))]\n"
+        "assert not loaded, loaded\n"
+        "assert minigrad.utils.data.DataLoader and 'minigrad.data' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=WORKTREE)
+    assert done.returncode == 0, done.stderr
