@@ -39,8 +39,8 @@ import numpy as np
 # Handing work to a sleeping thread and back costs about 0.1 ms here (two futex wake-ups in a
 # VM), so only work well above that is split. Measured by bench/bench_parallel.py on 2 cores:
 # a GEMM of 231 M multiply-adds (LeNet's conv2) runs 1.8-1.9x faster split in two, one of
-# 26 M (an MLP layer) 0.9-1.3x, one of 8 M 0.6-1.0x.
-MIN_GEMM_MACS = 20_000_000
+# 26 M (an MLP layer) 0.9-1.1x (the MLP step is faster unsplit), one of 8 M 0.5-1.0x.
+MIN_GEMM_MACS = 30000000
 
 
 def _threads_from_environment() -> int:
