@@ -14,12 +14,11 @@ Importing minigrad changes nothing outside it. ``minigrad.keep_freed_memory()`` 
 process-wide setting it offers (the command line and the benchmarks call it; see allocator.py).
 """
 
-import os as _os
 from typing import Any
 
 import numpy as _np
 
-from minigrad import autograd, nn, optim, utils
+from minigrad import autograd, nn, optim, parallel, utils
 from minigrad.allocator import keep_freed_memory
 from minigrad.autograd import (
     enable_grad,
@@ -136,12 +135,14 @@ finfo, iinfo = _np.finfo, _np.iinfo
 
 
 def get_num_threads() -> Any:
-    """The number of CPUs (numpy's BLAS decides how many it uses)."""
-    return _os.cpu_count() or 1
+    """The threads minigrad splits large work across (``MINIGRAD_NUM_THREADS``; see parallel.py)."""
+    return parallel.NUM_THREADS
 
 
 def set_num_threads(num: Any) -> None:
-    """Accepted and ignored: numpy's BLAS decides (set OMP_NUM_THREADS before starting Python)."""
+    """Use ``num`` threads for large matrix products and col2im (1: everything on one thread),
+    as ``MINIGRAD_NUM_THREADS`` does at start-up."""
+    parallel.set_num_threads(num)
 
 
 # The checking tools load on first use (PEP 562), so that importing minigrad stays light.

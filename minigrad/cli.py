@@ -352,7 +352,8 @@ def check_bn_command(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------- the parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line (the docs' tests check their commands against it)."""
     parser = argparse.ArgumentParser(prog="minigrad", description="A small autograd engine you can read.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -393,7 +394,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     train.add_argument("--test-size", type=positive_int, help="use only the first N test samples")
     train.add_argument("--out", help="folder for metrics.json and curves.png (default runs/MODEL-DATASET)")
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     minigrad.keep_freed_memory()  # halves a training step; see allocator.py
     return int(args.run(args))
 

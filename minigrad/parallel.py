@@ -61,6 +61,17 @@ _pool: ThreadPoolExecutor | None = None
 _blas: Any = None  # threadpoolctl's controller of the BLAS library numpy uses (None: not found)
 
 
+def set_num_threads(count: int) -> None:
+    """Split work across ``count`` threads from now on (the pool is remade at its next use)."""
+    global NUM_THREADS, _pool
+    if not isinstance(count, int) or count < 1:
+        raise ValueError(f"set_num_threads: expected a positive int, got {count!r}")
+    if _pool is not None and count != NUM_THREADS:
+        _pool.shutdown(wait=True)
+        _pool = None
+    NUM_THREADS = count
+
+
 def _worker_pool() -> ThreadPoolExecutor:
     global _pool
     if _pool is None:

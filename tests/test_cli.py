@@ -32,9 +32,9 @@ def test_demo_runs_offline_and_reports(tmp_path):
     assert json.loads((out / "metrics.json").read_text())["epochs"][0]["test_acc"] > 0.97
 
 
-def test_readme_quickstart_runs(tmp_path, monkeypatch):
+def test_readme_quickstart_runs(tmp_path, monkeypatch, capsys):
     readme = (ROOT / "README.md").read_text()
-    code = readme.split("```python", 1)[1].split("```", 1)[0]
+    code, shown = readme.split("```python", 1)[1].split("```", 1)[0], readme.split("```text\n", 1)[1].split("```", 1)[0]
     monkeypatch.chdir(tmp_path)
     exec(compile(code, "README.md", "exec"), {})
-    assert (tmp_path / "model.npz").exists()
+    assert capsys.readouterr().out.strip() == shown.strip()  # what the README shows is what it prints

@@ -325,5 +325,5 @@ def test_the_examples_in_graphs_md_run(tmp_path, monkeypatch, capsys):
     for name in ("mlp.svg", "batchnorm.svg", "batchnorm_gradient.svg", "gradients.svg", "bn_steps/index.html"):
         assert (tmp_path / name).stat().st_size > 0
     listed = capsys.readouterr().out
-    shown = re.search(r"```text\n(%x.*?)\.\.\.\n```", text, re.S).group(1)
+    shown = re.search(r"```\n(%x.*?)\.\.\.\n```", text, re.S).group(1)  # an excerpt: a fence without a language
     assert listed.startswith(shown)  # the listing on the page is what the code prints
