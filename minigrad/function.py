@@ -51,6 +51,7 @@ class FunctionCtx:
     def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
         self.needs_input_grad = needs_input_grad  # one bool per forward input (False for non-tensors)
         self.to_save: tuple[Any, ...] = ()
+        self.node: FunctionNode | None = None  # once recorded, the node holds what was saved
         self.non_differentiable: list[Any] = []
         self.dirty: tuple[Any, ...] = ()
         self.materialize_grads = True
@@ -61,7 +62,14 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        return self.to_save
+        if self.node is None:
+            return self.to_save
+        if self.node.saved is None:
+            raise RuntimeError(
+                "the tensors saved for backward were freed by the first backward: pass retain_graph=True "
+                "to the first backward to call it twice"
+            )
+        return self.node.saved
 
     saved_variables = saved_tensors
 
@@ -123,7 +131,7 @@ class Function:
                 results[k] = packed[start:stop].reshape(outputs[k].shape)
         # A saved output must be the graph's node, so that backward's own gradient sees through it.
         replace = {id(outputs[k]): results[k] for k in wanted}
-        ctx.to_save = tuple(replace.get(id(t), t) for t in ctx.to_save)
+        node.saved, ctx.to_save, ctx.node = tuple(replace.get(id(t), t) for t in ctx.to_save), (), node
         return tuple(results) if isinstance(output, tuple) else results[0]
 
     vjp = backward
@@ -133,12 +141,14 @@ class FunctionNode(Primitive):
     """The graph node of one ``Function.apply``: its forward hands back the values already
     computed; its VJP calls the Function's ``backward``."""
 
-    __slots__ = ("function", "ctx", "args", "outputs", "wanted", "spans", "result")
+    __slots__ = ("function", "ctx", "args", "outputs", "wanted", "spans", "result", "saved")
+    saved_arrays = ("args", "result", "saved")  # freed by backward with the inputs (ctx's own attributes stay)
 
     def __init__(
         self, function: type[Function], ctx: FunctionCtx, args: tuple[Any, ...], outputs: Any, wanted: list[int]
     ):
         self.function, self.ctx, self.args, self.wanted = function, ctx, args, wanted
+        self.saved: tuple[Any, ...] | None = ()  # ctx.save_for_backward's tensors, set by apply
         self.outputs = tuple((o.shape, o.dtype) if _is_tensor(o) else None for o in outputs)
         arrays = [outputs[k].array for k in wanted]
         sizes = np.cumsum([0] + [a.size for a in arrays])

@@ -428,6 +428,7 @@ class Max(Primitive):
     (``position``), so the backward does not search again."""
 
     __slots__ = ("axes", "keepdim", "split_ties", "position")
+    saved_arrays = ("position",)  # freed by backward with the inputs
 
     def __init__(self, axes: tuple[int, ...], keepdim: bool, split_ties: bool = True) -> None:
         self.axes, self.keepdim, self.split_ties = axes, keepdim, split_ties

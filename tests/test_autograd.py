@@ -404,6 +404,45 @@ def test_fused_batchnorm_frees_its_saved_arrays() -> None:
     assert op.x_hat is None and op.inv_std is None
 
 
+def test_a_training_step_keeps_no_activation_after_backward() -> None:
+    """After backward the graph keeps its structure (for drawings) but no array that forward
+    saved: max pooling's positions and a custom Function's context are freed too."""
+    import gc
+    import tracemalloc
+
+    from minigrad import nn
+
+    class Double(minigrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
+    x = minigrad.randn(32, 1, 28, 28)  # each (32, 8, 28, 28) activation is 784 KiB
+
+    def step() -> Tensor:
+        loss = Double.apply(model(x)).square().mean()
+        loss.backward()
+        return loss
+
+    step()
+    gc.collect()
+    tracemalloc.start()
+    loss = step()
+    gc.collect()
+    with_graph = tracemalloc.get_traced_memory()[0]
+    del loss
+    gc.collect()
+    without_graph = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert with_graph - without_graph < 64 * 1024  # records of shapes and ops, not arrays
+
+
 # ----------------------------------------------------------------------------- scopes
 
 
