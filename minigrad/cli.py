@@ -329,7 +329,7 @@ def demo(args: argparse.Namespace) -> int:
     history, check = execute(run, train_args)
 
     if shutil.which("dot"):
-        graph = Path(viz.batchnorm_graph().render(out / "batchnorm_graph", format="svg", cleanup=True))
+        graph = Path(viz.batchnorm_graph().render(out / "batchnorm_graph", format="svg", cleanup=True, quiet=True))
     else:
         graph = out / "batchnorm_graph.dot"
         viz.batchnorm_graph().save(graph)

@@ -153,7 +153,7 @@ def write(drawing: Drawing, out: Path) -> str:
         raise GraphError(f"Graphviz's dot is not installed, so {out} was not made; wrote the DOT source to {source}: "
                          f"{INSTALL}, then run dot -T{extension} {source} -o {out}")  # fmt: skip
     try:
-        out.write_bytes(drawing.pipe(format=extension))
+        out.write_bytes(drawing.pipe(format=extension, quiet=True))  # dot's layout warnings are noise here
     except (graphviz.CalledProcessError, subprocess.CalledProcessError) as error:
         reason = (error.stderr or b"").decode(errors="replace").strip().splitlines()
         raise GraphError(f"dot failed to make {out}: {reason[0] if reason else error}") from None

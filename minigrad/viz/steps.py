@@ -122,7 +122,7 @@ def backward_steps(
     drawing = new_drawing(max(captions, key=len), rankdir)
     drawer = StepDrawer(graph, widest, rankdir)
     drawer.draw(drawing)
-    base = ET.fromstring(drawing.pipe(format="svg"))
+    base = ET.fromstring(drawing.pipe(format="svg", quiet=True))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     frames, inline = [], []
