@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import traceback
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -57,11 +58,16 @@ def parents(tensor: Node) -> tuple[Node, ...]:
 # ----------------------------------------------------------------------------- grad mode
 
 
-class GradMode:
+class _GradMode(threading.local):
     """Whether new ops are recorded. Read ``GradMode.enabled``; change it with the context
-    managers below, which restore it on the way out."""
+    managers below, which restore it on the way out. One per thread, as in PyTorch: a
+    ``no_grad`` in an evaluation thread does not stop the training thread recording (a new
+    thread starts with recording on, the class attribute)."""
 
     enabled = True
+
+
+GradMode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
@@ -141,14 +147,17 @@ class enable_grad(no_grad):
 # ----------------------------------------------------------------------------- scopes
 
 
-class Scope:
+class _Scope(threading.local):
     """Where ops are being recorded: the modules whose ``forward`` is running and the stages
     named inside them (``named_scope``), outermost first, as a tuple. ``Module.__call__`` and
     ``named_scope`` replace it on the way in and restore it on the way out; ``Tensor._apply``
     stores it on each op it records (one reference, nothing copied), so drawings can group
-    ops by module. Read ``Scope.current``."""
+    ops by module. Read ``Scope.current``. One per thread, like grad mode."""
 
     current: tuple[Any, ...] = ()
+
+
+Scope = _Scope()
 
 
 class named_scope:
@@ -266,9 +275,9 @@ def unbroadcast(grad: TensorLike, shape: tuple[int, ...]) -> TensorLike:
     if grad.shape == shape:
         return grad
     extra = len(grad.shape) - len(shape)
+    if extra < 0 or any(grad.shape[i + extra] != n for i, n in enumerate(shape) if n != 1):
+        raise RuntimeError(f"internal error: a gradient of shape {grad.shape} does not sum back to shape {shape}")
     stretched = tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
-    if extra < 0 or any(grad.shape[i + extra] not in (n, 1) for i, n in enumerate(shape) if n != 1):
-        raise RuntimeError(f"internal error: gradient of shape {grad.shape} does not broadcast to {shape}")
     return grad.sum(dim=tuple(range(extra)) + stretched, keepdim=True).reshape(shape)
 
 

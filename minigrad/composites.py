@@ -107,7 +107,7 @@ def log10(x: Tensor) -> Tensor:
 
 
 def tan(x: Tensor) -> Tensor:
-    return floating(x).sin() / cos(x)
+    return floating(x).sin() / floating(x).cos()
 
 
 def sinh(x: Tensor) -> Tensor:
@@ -149,11 +149,6 @@ def nan_to_num(x: Tensor, nan: Scalar = 0.0, posinf: Scalar | None = None, negin
 def abs(x: Tensor) -> Tensor:
     """|x| = x * sign(x), with sign(x) a constant: gradient sign(x), which is 0 at 0 as in PyTorch."""
     return x * x.sign()
-
-
-def cos(x: Tensor) -> Tensor:
-    """cos x = sin(x + pi/2)."""
-    return (floating(x) + math.pi / 2).sin()
 
 
 def relu(x: Tensor) -> Tensor:
@@ -237,8 +232,17 @@ def var(
 def std(
     x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Scalar | None = None
 ) -> Tensor:
-    """sqrt(var)."""
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    """sqrt(var), with gradient 0 where the variance is 0 (as PyTorch's; see ``root_or_zero``)."""
+    return root_or_zero(var(x, dim, unbiased, keepdim, correction=correction), 2)
+
+
+def root_or_zero(s: Tensor, p: Scalar) -> Tensor:
+    """``s ** (1/p)`` for s >= 0, whose gradient at s = 0 is taken as 0, as PyTorch's norm and
+    std do: a constant row (a dead unit, padding) must not send NaN back. The root itself has
+    an infinite slope at 0, and inf * 0 = NaN, so the zeros are replaced by 1 before the root
+    and by 0 after it; where() sends them no gradient (the double-where trick)."""
+    positive = s > 0  # a constant: comparisons are outside the graph
+    return (s.where(positive, 1) ** (1 / p)).where(positive, 0)
 
 
 def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -268,7 +272,7 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
     the largest |x|."""
     x = floating(x if dtype is None else x.to(dtype))
     if p in ("fro", 2, 2.0):
-        return (x * x).sum(dim, keepdim).sqrt()
+        return root_or_zero((x * x).sum(dim, keepdim), 2)
     if p == math.inf:
         return abs(x).amax(dim, keepdim)
     if p == -math.inf:
@@ -279,7 +283,7 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtyp
         return (x != 0).to(x.dtype).sum(dim, keepdim)
     if isinstance(p, str):
         raise ValueError(f"norm: p={p!r} is not supported (use 'fro' or a number)")
-    return (abs(x) ** p).sum(dim, keepdim) ** (1 / p)
+    return root_or_zero((abs(x) ** p).sum(dim, keepdim), p)
 
 
 def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:

@@ -183,10 +183,25 @@ class FunctionNode(Primitive):
                 f"(expected {len(self.args)}, got {len(result)})"
             )
         grads = []
-        for arg, g in zip(self.args, result):
-            if _is_tensor(arg):
-                grads.append(g if g is None or _is_tensor(g) else grad.new_tensor(np.broadcast_to(g, arg.shape)))
+        for index, (arg, g) in enumerate(zip(self.args, result)):
+            if not _is_tensor(arg):
+                continue
+            if g is not None and not fits(np.shape(g), arg.shape):
+                raise RuntimeError(
+                    f"function {self.function.__name__}Backward returned an invalid gradient at index {index}: "
+                    f"got shape {tuple(np.shape(g))}, but input {index} has shape {arg.shape}"
+                )
+            grads.append(g if g is None or _is_tensor(g) else grad.new_tensor(np.broadcast_to(g, arg.shape)))
         return tuple(grads)
+
+
+def fits(gradient: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """Whether a gradient of shape ``gradient`` sums back to ``shape`` (it may be ``shape``
+    broadcast: more leading axes, or n where ``shape`` has 1; a 0-d number fits anything)."""
+    extra = len(gradient) - len(shape)
+    if not gradient:
+        return True
+    return extra >= 0 and all(g == n or n == 1 for g, n in zip(gradient[extra:], shape))
 
 
 def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:

@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from minigrad import parallel
-from minigrad.shapes import kept_shape
+from minigrad.shapes import ShapeError, kept_shape
 from minigrad.special import erf
 
 
@@ -267,8 +267,19 @@ class Sin(Primitive):
         return np.sin(a)
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
-        (a,) = self.inputs
-        return (grad * Sin()(a + math.pi / 2),)  # d sin(a)/da = cos(a) = sin(a + pi/2)
+        return (grad * Cos()(self.inputs[0]),)  # d sin(a)/da = cos(a)
+
+
+class Cos(Primitive):
+    """A primitive, not sin(a + pi/2): in float32, a + pi/2 rounds (by 0.004 at a = 1e5)."""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.cos(a)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        return (-grad * Sin()(self.inputs[0]),)  # d cos(a)/da = -sin(a)
 
 
 class Erf(Primitive):
@@ -434,6 +445,9 @@ class Max(Primitive):
         self.axes, self.keepdim, self.split_ties = axes, keepdim, split_ties
 
     def forward(self, a: np.ndarray) -> np.ndarray:
+        empty = [i for i in self.axes if a.shape[i] == 0]
+        if empty:
+            raise IndexError(f"max: reduced dim {empty[0]} of shape {a.shape} has size 0: no maximum")
         out, self.position = max_and_position(a, self.axes)
         return out if self.keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in self.axes])
 
@@ -442,7 +456,8 @@ class Max(Primitive):
         kept = kept_shape(a.shape, self.axes)
         if self.split_ties:  # share = 1/(number of maxima) at each maximum, 0 elsewhere (a constant)
             is_max = a.array == out.array.reshape(kept)
-            share = is_max / is_max.sum(axis=self.axes, keepdims=True)
+            with np.errstate(invalid="ignore"):  # a NaN max matches nothing: 0/0, a NaN gradient as PyTorch's
+                share = is_max / is_max.sum(axis=self.axes, keepdims=True)
             return (grad.reshape(kept).expand(a.shape) * share.astype(grad.dtype),)
         chosen = one_hot(self.position, a.shape, self.axes)  # a constant, not differentiated
         return (grad.reshape(kept).expand(a.shape).where(chosen, 0),)
@@ -481,6 +496,13 @@ def max_and_position(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, 
         np.maximum(position, (candidate > best) * np.uint8(p), out=position)
         np.maximum(best, candidate, out=best)
     assert best is not None and position is not None
+    if best.dtype.kind == "f" and np.isnan(best).any():  # one pass over the output, not the input
+        # A NaN is never greater, so where the max is NaN the position above is wrong: it is
+        # the first NaN (as argmax says, and PyTorch routes the gradient there).
+        first_nan = position.copy()
+        for p, index in reversed(list(group_positions(x, axes))):
+            np.copyto(first_nan, np.uint8(p), where=np.isnan(x[index]))
+        position = np.where(np.isnan(best), first_nan, position)
     return best, position
 
 
@@ -544,7 +566,11 @@ class Expand(Primitive):
         self.shape = shape
 
     def forward(self, a: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(a, self.shape)
+        try:
+            return np.broadcast_to(a, self.shape)
+        except ValueError:
+            raise ShapeError(f"expand: a tensor of shape {a.shape} cannot be expanded to {self.shape} "
+                             "(each dim must match or be 1, and new dims go in front)") from None  # fmt: skip
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         return (grad,)  # the engine's unbroadcast sums it back to the input's shape
@@ -618,10 +644,12 @@ class CumSum(Primitive):
         self.axis = axis
 
     def forward(self, a: np.ndarray) -> np.ndarray:
-        return np.cumsum(a, axis=self.axis)
+        return np.cumsum(a, axis=self.axis).reshape(a.shape)  # (numpy flattens a 0-d input to (1,))
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         # a[j] counts in every out[i] with i >= j: the gradient is the running sum from the end.
+        if not grad.shape:  # a 0-d input: out = a
+            return (grad,)
         reverse = (slice(None),) * self.axis + (slice(None, None, -1),)
         return (CumSum(self.axis)(grad[reverse])[reverse],)
 
@@ -762,7 +790,7 @@ class Col2Im(Primitive):
             for k, offset in enumerate(self.offsets):
                 image[batch, :, offset : offset + self.length] += columns[:, k, batch].transpose(1, 0, 2)
 
-        parallel.map_chunks(images, n, min_length=parallel.min_rows(columns))  # the batch split across threads
+        parallel.map_chunks(images, n, min_length=parallel.min_length(columns, n))  # the batch split across threads
         return image
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:

@@ -92,19 +92,34 @@ def _blas_controller() -> Any:
     return _blas
 
 
+_blas_lock = threading.Lock()
+_blas_blocks = 0  # blas_threads blocks open, in every thread
+_blas_outside = 0  # BLAS's setting before the first of them, restored when the last one closes
+
+
 @contextmanager
 def blas_threads(count: int) -> Iterator[None]:
-    """Run BLAS with ``count`` threads inside the block, then restore its setting."""
+    """Run BLAS with ``count`` threads inside the block, then restore its setting. The setting
+    is process-wide, so blocks open in several threads at once share it: the first saves the
+    setting from outside, the last restores it (saving and restoring per block would leave
+    one thread's "1" behind for good when two blocks overlap)."""
+    global _blas_blocks, _blas_outside
     blas = _blas_controller()
     if not blas:
         yield
         return
-    previous = blas.get_num_threads()
-    blas.set_num_threads(count)
+    with _blas_lock:
+        if _blas_blocks == 0:
+            _blas_outside = blas.get_num_threads()
+        _blas_blocks += 1
+        blas.set_num_threads(count)
     try:
         yield
     finally:
-        blas.set_num_threads(previous)
+        with _blas_lock:
+            _blas_blocks -= 1
+            if _blas_blocks == 0:
+                blas.set_num_threads(_blas_outside)
 
 
 def map_chunks(work: Callable[[slice], None], length: int, min_length: int = 2, pieces: int = 0) -> None:
@@ -176,17 +191,18 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 # Measured by bench/bench_parallel.py on 2 cores (best of 15): adding columns back into an
-# image (Col2Im) gains 1.5x split by batch from ~1 M elements; a plain elementwise op is
+# image (Col2Im) split by batch gains 1.5x on LeNet's conv2 (46 M elements), 1.3x at 4.4 M,
+# and loses at 1.1 M (0.7x) and 2.2 M (1.0x); a plain elementwise op is
 # memory-bound and gains 0.9x at 1.5 MiB, 1.2x at 6 MiB, 2.2x at 30 MiB (the CIFAR net's
 # first activations), and loses when the other core is busy: only the large ones are split.
-MIN_SPLIT_ELEMENTS = 1_000_000
+MIN_SPLIT_ELEMENTS = 4_000_000
 MIN_ELEMENTWISE = 4_000_000
 
 
-def min_rows(array: np.ndarray) -> int:
-    """For ``map_chunks`` over the first axis of a job on ``array``: the number of rows below
-    which it is not split (all of them, when the array is small)."""
-    return 2 if array.size >= MIN_SPLIT_ELEMENTS else len(array) + 1
+def min_length(array: np.ndarray, length: int) -> int:
+    """For ``map_chunks`` over ``length`` parts of a job on ``array``: the length below which
+    it is not split (all of it, when the array is small)."""
+    return 2 if array.size >= MIN_SPLIT_ELEMENTS else length + 1
 
 
 def elementwise(ufunc: Any, *arrays: np.ndarray, **kwargs: Any) -> np.ndarray:

@@ -137,6 +137,8 @@ class Tensor:
         """Run ``op`` forward on the inputs' arrays; record it if any input requires grad."""
         try:
             data = op.forward(*[t.array for t in inputs])
+        except ShapeError:
+            raise
         except ValueError as error:
             shapes = " and ".join(str(t.shape) for t in inputs)
             if "broadcast" in str(error):
@@ -378,6 +380,9 @@ class Tensor:
     def sin(self) -> Tensor:
         return ops.Sin()(composites.floating(self))
 
+    def cos(self) -> Tensor:
+        return ops.Cos()(composites.floating(self))
+
     def erf(self) -> Tensor:
         return ops.Erf()(composites.floating(self))
 
@@ -420,7 +425,7 @@ class Tensor:
     neg = negative = composites.neg
     reciprocal, lerp, frac = composites.reciprocal, composites.lerp, composites.frac
     abs = absolute = __abs__ = composites.abs
-    cos, tan, sinh, cosh = composites.cos, composites.tan, composites.sinh, composites.cosh
+    tan, sinh, cosh = composites.tan, composites.sinh, composites.cosh
     exp2 = composites.exp2
     expm1 = composites.expm1
     log1p = composites.log1p

@@ -482,3 +482,29 @@ def test_next_functions_survive_backward() -> None:
     before = walk(y.grad_fn)
     y.backward()
     assert walk(y.grad_fn) == before == ["Mul", "Exp", "Mul", "AccumulateGrad", "AccumulateGrad", "NoneType"]
+
+
+def test_grad_mode_belongs_to_each_thread_as_in_pytorch() -> None:
+    import threading
+
+    inside, leave = threading.Event(), threading.Event()
+
+    def evaluate_without_grad() -> None:
+        with minigrad.no_grad():
+            inside.set()
+            leave.wait()
+
+    evaluator = threading.Thread(target=evaluate_without_grad)
+    evaluator.start()
+    inside.wait()
+    try:
+        assert (leaf([1.0]) * 2).requires_grad  # this thread still records
+    finally:
+        leave.set()
+        evaluator.join()
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(minigrad.is_grad_enabled()))
+    with minigrad.no_grad():
+        worker.start()
+        worker.join()
+    assert seen == [True]  # a new thread starts recording, whatever its parent does

@@ -204,3 +204,28 @@ def test_the_example_in_docs_pytorch_md_runs():
     text = DOCS.read_text()
     code = text.split("```python", 1)[1].split("```", 1)[0]
     exec(compile(code, "docs/pytorch.md", "exec"), {})
+
+
+def test_a_backward_that_returns_a_gradient_of_the_wrong_shape_is_named():
+    class Halves(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad[:1]
+
+    x = minigrad.randn(3, 4, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"HalvesBackward returned an invalid gradient at index 0: got shape \(1, 4"):
+        Halves.apply(x).sum().backward()
+
+
+def test_saved_tensors_are_freed_by_backward_as_in_pytorch():
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = Cube.apply(x)
+    y.sum().backward(retain_graph=True)
+    assert len(y.grad_fn.ctx.saved_tensors) == 1  # kept while the graph is retained
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="freed by the first backward"):
+        _ = y.grad_fn.ctx.saved_tensors

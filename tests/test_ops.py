@@ -623,3 +623,95 @@ def test_pow_edges_match_pytorch(base, exponent):
     """x^0 at x = 0 and 0^b: PyTorch defines these gradients as 0, not nan."""
     compare_with_torch(lambda a, b: a**b, lambda a, b: a**b, np.array(base), np.array(exponent))
     compare_with_torch(lambda a: a**0, lambda a: a**0, np.array(base))
+
+
+# ----------------------------------------------------------------------------- edge cases found in review
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed: pip install torch==2.13.0")
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "name, fn",
+    [
+        ("norm", lambda t: t.norm()),
+        ("norm dim", lambda t: t.norm(dim=1).sum()),
+        ("norm p=3", lambda t: t.norm(p=3)),
+        ("std", lambda t: t.std()),
+        ("std dim", lambda t: t.std(0).sum()),
+    ],
+)
+def test_norm_and_std_of_zeros_have_pytorch_gradient_not_nan(name: str, fn: Callable[..., Any]) -> None:
+    values = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]]) if "dim" in name else np.zeros((2, 3))
+    x = minigrad.tensor(values, requires_grad=True)
+    fn(x).backward()
+    t = torch.tensor(values, requires_grad=True)
+    fn(t).backward()
+    np.testing.assert_allclose(x.grad.array, t.grad.numpy(), atol=1e-12)
+    assert np.isfinite(x.grad.array).all()
+
+
+@needs_torch
+def test_normalize_of_a_zero_row_matches_pytorch() -> None:
+    values = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]])
+    x = minigrad.tensor(values, requires_grad=True)
+    minigrad.nn.functional.normalize(x).sum().backward()
+    t = torch.tensor(values, requires_grad=True)
+    torch.nn.functional.normalize(t).sum().backward()
+    np.testing.assert_allclose(x.grad.array, t.grad.numpy(), rtol=1e-12)
+
+
+def test_norm_and_std_stay_differentiable_to_second_order_away_from_zero() -> None:
+    values = np.array([[0.5, -1.0, 2.0], [3.0, 0.25, -0.75]])
+    check_gradients(lambda t: t.norm(dim=1), values)
+    check_gradients(lambda t: t.norm(p=3), values)
+    check_gradients(lambda t: t.std(1), values)
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["max(dim)", "amax", "max_pool2d tiles", "max_pool2d strided"])
+def test_max_routes_the_gradient_to_a_nan_as_pytorch(kind: str) -> None:
+    values = np.random.default_rng(0).standard_normal((2, 3, 4, 4))
+    values[0, 0, 1, 1] = values[1, 2, 0, 0] = values[1, 2, 3, 3] = np.nan  # one per pooling window
+    if kind == "max(dim)":  # and two in one row: max(dim) picks the first, as its indices say
+        values[0, 1, 2, 1] = values[0, 1, 2, 3] = np.nan
+    run = {
+        "max(dim)": lambda lib, t: lib.max(t, 3)[0].sum(),
+        "amax": lambda lib, t: t.amax((2, 3)).sum(),
+        "max_pool2d tiles": lambda lib, t: lib.nn.functional.max_pool2d(t, 2).sum(),
+        "max_pool2d strided": lambda lib, t: lib.nn.functional.max_pool2d(t, 3, 1).sum(),
+    }[kind]
+    x = minigrad.tensor(values, requires_grad=True)
+    run(minigrad, x).backward()
+    t = torch.tensor(values, requires_grad=True)
+    run(torch, t).backward()
+    np.testing.assert_array_equal(x.grad.array, t.grad.numpy())
+
+
+def test_max_over_an_empty_dim_is_a_clear_error() -> None:
+    with pytest.raises(IndexError, match=r"reduced dim 0 of shape \(0, 3\) has size 0"):
+        minigrad.zeros(0, 3).amax(0)
+    assert minigrad.zeros(0, 3).amax(1).shape == (0,)
+
+
+def test_cos_is_exact_for_large_float32_inputs() -> None:
+    values = np.array([1e5, -3e4, 0.5], dtype=np.float32)
+    x = minigrad.tensor(values, requires_grad=True)
+    x.cos().sum().backward()
+    np.testing.assert_allclose(x.cos().array, np.cos(values), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.array, -np.sin(values), rtol=1e-6, atol=1e-7)
+    y = minigrad.tensor(values, requires_grad=True)
+    y.sin().sum().backward()
+    np.testing.assert_allclose(y.grad.array, np.cos(values), rtol=1e-6, atol=1e-7)
+
+
+def test_cumsum_of_a_0d_tensor_keeps_its_shape() -> None:
+    x = minigrad.tensor(3.0, requires_grad=True)
+    y = x.cumsum(0)
+    y.backward()
+    assert y.shape == () and x.grad.item() == 1.0
+
+
+def test_expand_to_an_impossible_shape_names_both_shapes() -> None:
+    with pytest.raises(minigrad.ShapeError, match=r"shape \(2, 3\) cannot be expanded to \(3, 3\)"):
+        minigrad.zeros(2, 3).expand(3, 3)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -157,3 +158,48 @@ def test_derived_batchnorm_folds_gamma_and_still_matches_torch():
     from tests.helpers import compare_module_with_torch
 
     compare_module_with_torch(layer, twin, rng(14).standard_normal((4, 3, 5, 5)))
+
+
+def test_overlapping_blas_blocks_in_two_threads_restore_the_setting_from_outside(monkeypatch):
+    class FakeBlas:  # OpenBLAS's own answer depends on which thread set it: test the bookkeeping
+        threads = 2
+
+        def get_num_threads(self) -> int:
+            return self.threads
+
+        def set_num_threads(self, count: int) -> None:
+            self.threads = count
+
+    blas = FakeBlas()
+    monkeypatch.setattr(parallel, "_blas", blas)
+    a_entered, b_entered, a_left = threading.Event(), threading.Event(), threading.Event()
+    seen_inside_second = []
+
+    def first() -> None:  # enters first, leaves while the second is still inside
+        with parallel.blas_threads(1):
+            a_entered.set()
+            b_entered.wait()
+        a_left.set()
+
+    def second() -> None:
+        a_entered.wait()
+        with parallel.blas_threads(1):
+            b_entered.set()
+            a_left.wait()
+            seen_inside_second.append(blas.threads)  # after the first block left
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen_inside_second == [1]  # still single-threaded
+    assert blas.threads == 2  # the setting from outside, restored by the last block to leave
+
+
+def test_col2im_is_split_only_when_its_columns_are_large(monkeypatch):
+    lengths = []
+    monkeypatch.setattr(parallel, "map_chunks", lambda work, length, min_length=2: lengths.append(min_length))
+    small = np.zeros((2, 9, 64, 100), dtype=np.float32)  # more images than channels, 115 K elements
+    ops.Col2Im(109, tuple(range(9)), 100).forward(small)
+    assert lengths == [65]  # not split: the minimum is above the batch of 64
