@@ -117,7 +117,7 @@ def main() -> None:
             ratio = step_time[f"minigrad ({route} BN)"] / step_time["PyTorch"]
             print(
                 f"  ratio minigrad ({route}) / PyTorch: {ratio:.2f}"
-                + ("   (target <= 1.5)" if route == "derived" else "")
+                + ("   (target <= 1.3)" if route == "derived" else "")
             )
 
     shape = (args.batch, 32, 28, 28)
