@@ -36,6 +36,7 @@ import numpy as np
 
 from minigrad.autograd import GradMode, no_grad
 from minigrad.ops import Gradients, Primitive, TensorLike
+from minigrad.unsupported import missing_attribute
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
 
@@ -214,3 +215,8 @@ def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
             return backward(ctx, *grad_outputs)
 
     return wrapper
+
+
+def __getattr__(name: str) -> Any:
+    """A PyTorch name minigrad does not have (``InplaceFunction``): a NotImplementedError naming it."""
+    raise missing_attribute("minigrad.autograd.function", name)

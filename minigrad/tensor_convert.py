@@ -288,6 +288,7 @@ class PrintOptions:
     threshold = 1000
     edgeitems = 3
     linewidth = 80
+    sci_mode: builtins.bool | None = None  # None: scientific notation when the numbers need it
 
 
 def set_printoptions(
@@ -298,7 +299,8 @@ def set_printoptions(
     profile: str | None = None,
     sci_mode: builtins.bool | None = None,
 ) -> None:
-    """PyTorch's ``set_printoptions``, for minigrad's tensors only (numpy's own are untouched)."""
+    """PyTorch's ``set_printoptions``, for minigrad's tensors only (numpy's own are untouched).
+    As in PyTorch, ``sci_mode`` is set by every call (left out, it goes back to automatic)."""
     if profile is not None:
         defaults = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, 2**62, 3, 80)}
         PrintOptions.precision, PrintOptions.threshold, PrintOptions.edgeitems, PrintOptions.linewidth = defaults[
@@ -312,27 +314,112 @@ def set_printoptions(
     ):
         if value is not None:
             setattr(PrintOptions, name, value)
+    PrintOptions.sci_mode = sci_mode
+
+
+class NumberFormat:
+    """One tensor's numbers, printed as PyTorch prints them: all in one width, right-aligned.
+
+    Floats take one of three forms, chosen from the finite nonzero values: scientific
+    ``1.2346e+05`` when the largest is over 1e8 or over 1000 times the smallest, or the smallest
+    is under 1e-4 (or as ``set_printoptions(sci_mode=)`` says); else whole numbers as ``3.``;
+    else fixed ``0.1235`` (``precision`` decimals). Integers and booleans print as Python's.
+    """
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.floating = is_floating(values.dtype)
+        self.whole, self.scientific = True, False
+        precision = PrintOptions.precision
+        if not self.floating:
+            self.width = max((len(str(v)) for v in values.reshape(-1).tolist()), default=1)
+            return
+        shown = values[np.isfinite(values) & (values != 0)].astype(np.float64)
+        self.width = 1  # nan, inf and 0 do not widen the column
+        if shown.size:
+            smallest, largest = np.abs(shown).min(), np.abs(shown).max()
+            self.whole = builtins.bool((shown == np.ceil(shown)).all())
+            needed = builtins.bool(largest / smallest > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4)
+            self.scientific = needed if PrintOptions.sci_mode is None else PrintOptions.sci_mode
+            if self.scientific:
+                texts = [f"{v:.{precision}e}" for v in shown.tolist()]
+            elif self.whole:
+                texts = [f"{v:.0f}." for v in shown.tolist()]
+            else:
+                texts = [f"{v:.{precision}f}" for v in shown.tolist()]
+            self.width = max(len(t) for t in texts)
+
+    def __call__(self, value: Any) -> str:
+        if not self.floating:
+            text = str(value)
+        elif self.scientific:
+            text = f"{value:.{PrintOptions.precision}e}"
+        elif self.whole:
+            text = f"{value:.0f}" + ("." if np.isfinite(value) else "")
+        else:
+            text = f"{value:.{PrintOptions.precision}f}"
+        return text.rjust(self.width)
+
+
+def shown_part(values: np.ndarray, summarize: builtins.bool) -> np.ndarray:
+    """The values that print: with ``summarize``, only ``edgeitems`` at each end of every long dim."""
+    if not summarize:
+        return values
+    edge = PrintOptions.edgeitems
+    ends = [np.r_[0:edge, n - edge : n] if n > 2 * edge else np.arange(n) for n in values.shape]
+    return values[np.ix_(*ends)] if ends else values
+
+
+def layout(values: np.ndarray, indent: builtins.int, summarize: builtins.bool, number: NumberFormat) -> str:
+    """PyTorch's nested brackets: a row wraps at ``linewidth``; a long dim shows ``...``."""
+    if values.ndim == 0:
+        return number(values.item())
+
+    def show(part: np.ndarray) -> list[str]:
+        if values.ndim == 1:
+            return [number(v) for v in part.tolist()]
+        return [layout(v, indent + 1, summarize, number) for v in part]
+
+    edge = PrintOptions.edgeitems
+    if summarize and values.shape[0] > 2 * edge:
+        items = show(values[:edge]) + [" ..." if values.ndim == 1 else "..."] + show(values[-edge:])
+    else:
+        items = show(values)
+    if values.ndim == 1:
+        per_line = max(1, (PrintOptions.linewidth - indent) // (number.width + 2))
+        lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    return "[" + ("," + "\n" * (values.ndim - 1) + " " * (indent + 1)).join(items) + "]"
 
 
 def repr(x: Tensor) -> str:
-    body = np.array2string(
-        x.array,
-        separator=", ",
-        prefix="tensor(",
-        precision=PrintOptions.precision,
-        floatmode="maxprec_equal",
-        threshold=PrintOptions.threshold,
-        edgeitems=PrintOptions.edgeitems,
-        max_line_width=PrintOptions.linewidth,
-    )
+    """``tensor([...], dtype=..., grad_fn=...)``, laid out as PyTorch lays it out."""
+    prefix, values = "tensor(", x.array
     extras = []
-    if x.dtype not in (DefaultDType.value, int64, bool_dtype):
-        extras.append(f"dtype=minigrad.{x.dtype}")
+    if values.size == 0:
+        body = "[]"
+        if values.ndim != 1:
+            extras.append(f"size={values.shape}")
+        if x.dtype != DefaultDType.value:
+            extras.append(f"dtype=minigrad.{x.dtype}")
+    else:
+        summarize = values.size > PrintOptions.threshold
+        body = layout(values, len(prefix), summarize, NumberFormat(shown_part(values, summarize)))
+        if x.dtype not in (DefaultDType.value, int64, bool_dtype):
+            extras.append(f"dtype=minigrad.{x.dtype}")
     if x._op is not None:
         extras.append(f"grad_fn={x._op!r}")
     elif x.requires_grad:
         extras.append("requires_grad=True")
-    return f"tensor({body}{''.join(', ' + e for e in extras)})"
+    text = prefix + body
+    line_length = len(text) - text.rfind("\n") + 1  # PyTorch's count, kept so that lines break where its do
+    for extra in extras:
+        if line_length + len(extra) + 2 > PrintOptions.linewidth:
+            text += ",\n" + " " * len(prefix) + extra
+            line_length = len(prefix) + len(extra)
+        else:
+            text += ", " + extra
+            line_length += len(extra) + 2
+    return text + ")"
 
 
 def format(x: Tensor, spec: str) -> str:

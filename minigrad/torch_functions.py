@@ -87,6 +87,11 @@ FUNCTIONS.update(
         "transpose", "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "t", "fliplr", "flipud", "tile",
         "chunk", "unbind", "select", "masked_fill", "diagonal", "trace", "broadcast_to", "ravel", "clone",
         "numel", "is_floating_point", "is_complex", "allclose", "equal", "isclose", "narrow", "flip", "roll",
+        "isnan", "isinf", "isfinite", "detach",
+        # the in-place forms (torch.relu_(x) is x.relu_()), with PyTorch's in-place rules
+        "zero_", "fill_", "relu_", "sigmoid_", "tanh_", "exp_", "log_", "sqrt_", "square_", "sin_", "cos_",
+        "abs_", "neg_", "reciprocal_", "floor_", "ceil_", "round_", "clamp_", "clip_", "clamp_min_", "clamp_max_",
+        "detach_",
         out=False,
     )
 )  # fmt: skip

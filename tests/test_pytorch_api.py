@@ -5,6 +5,7 @@ same lambda on both engines (the names are the same), compared with PyTorch by
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import subprocess
@@ -235,6 +236,22 @@ def test_out_writes_into_the_given_tensor_and_refuses_autograd():
         minigrad.mul(minigrad.ones(2, requires_grad=True), 2.0, out=minigrad.zeros(2))
 
 
+def test_checks_and_in_place_forms_are_at_the_top_level_too():
+    """``torch.isnan(x)``, ``torch.relu_(x)``, ...: the method on its first argument, as in PyTorch."""
+    if torch is None:
+        pytest.skip("PyTorch is not installed: nothing to compare with")
+    values = np.array([-1.5, 0.0, np.nan, np.inf, 2.25])
+    for name in ("isnan", "isinf", "isfinite", "detach"):
+        ours, theirs = getattr(minigrad, name)(minigrad.tensor(values)), getattr(torch, name)(torch.tensor(values))
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=name)  # nan equals nan here
+    calls = [("relu_", ()), ("fill_", (3.0,)), ("zero_", ()), ("clamp_", (-1.0, 1.0)), ("neg_", ()), ("exp_", ())]
+    for name, arguments in calls:
+        ours, theirs = minigrad.tensor(values[[0, 1, 4]]), torch.tensor(values[[0, 1, 4]])
+        assert getattr(minigrad, name)(ours, *arguments) is ours
+        getattr(torch, name)(theirs, *arguments)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), err_msg=name)
+
+
 def test_sin_and_cos_have_gradients_at_the_top_level():
     check_gradients(lambda t: minigrad.sin(t) * minigrad.cos(t), X)
 
@@ -396,6 +413,12 @@ def test_names_minigrad_lacks_raise_not_implemented_error_naming_them():
     ]:
         with pytest.raises(NotImplementedError, match=f"{name} is not implemented in minigrad"):
             missing()
+    # every module that python -m minigrad.as_torch maps answers the same way
+    from minigrad.as_torch import MODULES
+
+    for torch_module, minigrad_module in MODULES.items():
+        with pytest.raises(NotImplementedError, match=f"{torch_module}.NotInMinigrad is not implemented in minigrad"):
+            importlib.import_module(minigrad_module).NotInMinigrad  # noqa: B018
     assert not hasattr(minigrad, "compile") and not hasattr(minigrad.nn, "LSTM")  # also AttributeErrors
     with pytest.raises(AttributeError):
         minigrad._private_name  # noqa: B018
@@ -483,3 +506,46 @@ def test_importing_minigrad_stays_light():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=WORKTREE)
     assert done.returncode == 0, done.stderr
+
+
+PRINTED = [
+    np.array([1.0, 1.25]),  # fixed, four decimals
+    np.array([[1.5, 2.25], [3.0, -4.0]]),
+    np.array([2.0, -3.0, 0.0]),  # whole numbers: "2."
+    np.array([1e-5, 1.0]),  # scientific: the smallest is under 1e-4
+    np.array([1e9, 1.0]),  # scientific: the largest is over 1e8
+    np.array([np.nan, 1.5, np.inf, -np.inf, 0.0]),  # nan, inf and 0 do not widen the column
+    np.array(0.5),
+    rng(5).standard_normal((3, 40)),  # rows wrap at 80 characters
+    rng(6).standard_normal((40, 40)),  # over 1000 numbers: summarised with "..."
+    np.arange(2000),
+    rng(7).integers(-1000, 1000, (5, 30)),
+    np.array([[True, False]]),
+    np.zeros((0, 3)),
+    np.zeros(0, dtype=np.int64),
+]
+
+
+@pytest.mark.parametrize("values", PRINTED, ids=range(len(PRINTED)))
+def test_tensors_print_as_pytorch_prints_them(values):
+    """Tutorials print tensors: the same text, up to the module's name in a dtype."""
+    if torch is None:
+        pytest.skip("PyTorch is not installed: nothing to compare the printed text with")
+    for dtype in {values.dtype, *([np.dtype("float32")] if values.dtype == np.float64 else [])}:
+        ours = repr(minigrad.tensor(values.astype(dtype))).replace("minigrad.", "")
+        theirs = repr(torch.tensor(values.astype(dtype))).replace("torch.", "")
+        assert ours == theirs
+
+
+@pytest.mark.parametrize("options", [{"precision": 2}, {"sci_mode": True}, {"sci_mode": False}, {"profile": "short"}])
+def test_set_printoptions_prints_as_pytorch(options):
+    if torch is None:
+        pytest.skip("PyTorch is not installed: nothing to compare the printed text with")
+    values = np.concatenate([rng(8).standard_normal(20), [1e-6]]).astype(np.float32)
+    try:
+        minigrad.set_printoptions(**options)
+        torch.set_printoptions(**options)
+        assert repr(minigrad.tensor(values)) == repr(torch.tensor(values))
+    finally:
+        minigrad.set_printoptions(profile="default")
+        torch.set_printoptions(profile="default")

@@ -90,7 +90,7 @@ def test_repr() -> None:
     assert repr(minigrad.tensor([1.0, 2.0], requires_grad=True)) == "tensor([1., 2.], requires_grad=True)"
     assert repr(minigrad.tensor([1.0], requires_grad=True) * 2) == "tensor([2.], grad_fn=<Mul>)"
     assert repr(minigrad.tensor([1, 2])) == "tensor([1, 2])"
-    assert repr(minigrad.tensor(np.array([1.5]))) == "tensor([1.5], dtype=minigrad.float64)"
+    assert repr(minigrad.tensor(np.array([1.5]))) == "tensor([1.5000], dtype=minigrad.float64)"
     assert repr(minigrad.tensor(3.0)) == "tensor(3.)"
     assert repr(minigrad.zeros(2, 2)) == "tensor([[0., 0.],\n        [0., 0.]])"
 

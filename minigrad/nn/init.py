@@ -15,6 +15,7 @@ import numpy as np
 from minigrad.autograd import mark_changed_in_place
 from minigrad.generator import generator_of
 from minigrad.tensor import Tensor
+from minigrad.unsupported import missing_attribute
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -134,3 +135,8 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> 
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def __getattr__(name: str) -> Any:
+    """A PyTorch name minigrad does not have (``nn.init.orthogonal_``): a NotImplementedError naming it."""
+    raise missing_attribute("minigrad.nn.init", name)

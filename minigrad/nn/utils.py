@@ -18,6 +18,7 @@ import numpy as np
 
 from minigrad.autograd import mark_changed_in_place
 from minigrad.tensor import Tensor, from_numpy
+from minigrad.unsupported import missing_attribute
 
 
 def _with_grads(parameters: Any) -> list[Tensor]:
@@ -64,3 +65,8 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         p.array[...] = vec.array[start : start + p.numel()].reshape(p.shape)
         mark_changed_in_place(p)
         start += p.numel()
+
+
+def __getattr__(name: str) -> Any:
+    """A PyTorch name minigrad does not have (``nn.utils.weight_norm``): a NotImplementedError naming it."""
+    raise missing_attribute("minigrad.nn.utils", name)

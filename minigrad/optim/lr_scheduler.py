@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from minigrad.optim.optimizer import Optimizer
+from minigrad.unsupported import missing_attribute
 
 
 class LRScheduler:
@@ -182,3 +183,8 @@ class ReduceLROnPlateau:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update(state_dict)
+
+
+def __getattr__(name: str) -> Any:
+    """A PyTorch name minigrad does not have (``lr_scheduler.OneCycleLR``): a NotImplementedError naming it."""
+    raise missing_attribute("minigrad.optim.lr_scheduler", name)

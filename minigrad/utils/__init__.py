@@ -4,6 +4,8 @@
 
 from typing import Any
 
+from minigrad.unsupported import missing_attribute
+
 __all__ = ["data", "hooks"]
 
 
@@ -12,4 +14,4 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return importlib.import_module(f"minigrad.utils.{name}")
-    raise AttributeError(f"module 'minigrad.utils' has no attribute {name!r}")
+    raise missing_attribute("minigrad.utils", name)  # torch.utils.checkpoint: a NotImplementedError naming it
