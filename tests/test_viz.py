@@ -3,6 +3,8 @@ step, the listing, notebooks, and the ``minigrad graph`` command."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 import shutil
 import warnings
@@ -81,6 +83,35 @@ def test_the_batchnorm_graph_groups_its_primitives_in_the_module_and_its_stages(
     assert "weight" in source and "bias" in source  # the parameters' names
 
 
+def layout(drawing) -> tuple[dict[str, tuple[float, float]], list[tuple[str, str]]]:
+    """Where dot puts each node (x, y; y grows upwards), and each visible edge as (from, to) in
+    the direction data flows (an edge given reversed with dir=back is turned round)."""
+    laid = json.loads(drawing.pipe(format="json"))
+    nodes = {o["_gvid"]: o for o in laid["objects"] if "pos" in o}
+    where = {o["name"]: tuple(map(float, o["pos"].split(","))) for o in nodes.values()}
+    edges = []
+    for e in laid.get("edges", []):
+        if e.get("style") == "invis" or e["tail"] not in nodes or e["head"] not in nodes:
+            continue
+        ends = (nodes[e["tail"]]["name"], nodes[e["head"]]["name"])
+        edges.append(ends[::-1] if e.get("dir") == "back" else ends)
+    return where, edges
+
+
+@needs_dot
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 2, 2)])
+def test_each_batchnorm_stage_reads_top_down_with_its_constants_beside_their_ops(shape):
+    where, edges = layout(viz.batchnorm_graph(shape))
+    in_columns = [(a, b) for a, b in edges if where[a][0] == where[b][0]]
+    assert len(in_columns) >= 20
+    for a, b in in_columns:  # data flows down every stage's column
+        assert where[a][1] > where[b][1], (a, b)
+    source = viz.batchnorm_graph(shape).source
+    m = "4.0" if shape == (4, 3) else "8.0"
+    mean, variance = [c for c in clusters(source) if c["label"].startswith(("mean", "variance"))]
+    assert m in mean["nodes"] and m in variance["nodes"]  # a copy of m beside each Div, not one far away
+
+
 def test_constants_are_written_as_numbers_and_shapes_in_parentheses():
     source = viz.batchnorm_graph((4, 5)).source
     assert "<4.0>" in source and "<-0.5>" in source  # the scalar 4 (m) and the exponent
@@ -126,6 +157,27 @@ def test_gradient_statistics_after_backward_equal_the_gradients():
                     if g.size > 4 else grad_text(g))  # fmt: skip
         assert expected in source, name
     assert "values freed by backward" in source
+
+
+@needs_dot
+def test_a_collapsed_model_reads_like_its_list_of_layers():
+    drawing = command.training_step_graph("mlp-bn", collapse=True)
+    where, _ = layout(drawing)
+    boxes = {re.search(r"<B>(\d+): ", line).group(1): node for line in drawing.source.splitlines()
+             for node in re.findall(r"^\s*(box\d+) \[", line) if re.search(r"<B>\d+: ", line)}  # fmt: skip
+    first_row = [where[boxes[str(k)]] for k in range(1, 6)]
+    assert all(a[1] == b[1] and a[0] < b[0] for a, b in itertools.pairwise(first_row)), first_row
+    source = drawing.source
+    assert "ε" not in source and "<0.0>" not in source  # scalars only the layers read are inside them
+    assert "(8, 10) → scalar" in source  # the loss takes the logits; what it derives from labels is inside
+
+
+def test_numbers_on_labels_have_no_negative_zero():
+    x = minigrad.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    w = minigrad.tensor([0.5, 0.5, -1.0], requires_grad=True)
+    (x * w).relu().sum().backward()  # the ReLU's gradient has -0.0 where w is negative
+    source = viz.draw_graph((x * w).relu().sum(), names={"x": x}, show_grads=True).source
+    assert "∂ [0.5, 0, 0]" in source and "-0" not in source
 
 
 def test_the_listing_numbers_every_op():
@@ -188,6 +240,16 @@ def test_the_derived_gradient_has_more_ops_than_the_fused_formula_and_reads_forw
     for forward in (centered, scale):  # each is read by ops of the backward pass, drawn in their own colour
         assert re.search(rf"^\s*{forward} -> op\d+", source, re.M)
     assert "#ffc98a" in source and "∂L/∂x" in source
+
+
+def test_the_fused_gradient_names_epsilon_and_both_sides_share_one_legend():
+    fused = viz.batchnorm_backward_graph((4, 3), fused=True).source
+    assert "ε = 1e-05" in fused and "σ² + ε" in fused and "σ² + 1e-05" not in fused
+    both = viz.batchnorm_backward_graphs((4, 3)).source
+    legend = [line for line in both.splitlines() if "legend" in line]
+    assert len(legend) == 1
+    for words in ("op of the backward pass", "parameter", "leaf that requires grad", "collapsed module or stage"):
+        assert words in legend[0], words  # the fused side's kinds too
 
 
 def test_draw_backward_needs_a_gradient_with_a_graph():

@@ -96,6 +96,7 @@ def batchnorm_backward_graphs(shape: tuple[int, ...] = (4, 3)) -> Drawing:
     """The graphs of BatchNorm's gradient, derived (the engine chains every primitive's VJP)
     beside fused (one closed-form formula), in one picture."""
     drawing = new_drawing("The graph of BatchNorm's gradient: many small ops against one formula", "TB")
+    rows: list[tuple[str, str, bool]] = []  # one legend for both sides
     for prefix, fused in (("d", False), ("f", True)):
         example = batchnorm_example(shape, fused)
         grads = batchnorm_gradient(example)
@@ -111,7 +112,9 @@ def batchnorm_backward_graphs(shape: tuple[int, ...] = (4, 3)) -> Drawing:
         with drawing.subgraph(name=f"cluster_{prefix}") as side:
             side.attr(label=html_label(words), fontsize="14", style="rounded", color="#999999")
             drawer = Drawer(graph, False, False, RECOMPUTED, only_backward=True, prefix=prefix, fold=True)
-            drawer.draw(side, legend=not fused)
+            drawer.draw(side, legend=False)
+            rows += [row for row in drawer.legend_rows() if row not in rows]
+    drawer._legend(drawing, rows)
     return fit_slide(drawing)
 
 

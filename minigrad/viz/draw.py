@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -299,6 +300,8 @@ class Drawer:
         inside = len(t.scope) > len(box.scope) and same_scope(t.scope[len(box.scope)], box.entry)
         if t.kind in ("parameter", "buffer", "constant") and inside:
             return True
+        if self.is_label(t) and all(id(c) in self.box_of for c in t.consumers):
+            return True  # a scalar (ε, a ReLU's 0.0) that only collapsed modules read: part of their insides
         return t.kind == "input" and t.name is None and all(self.box_of.get(id(c)) is box for c in t.consumers)
 
     def _folded(self, fold: bool) -> set[int]:
@@ -348,8 +351,16 @@ class Drawer:
                 scopes.setdefault(key[:depth], scope[:depth])
             members.setdefault(key, []).append((node_id, attrs))
 
+        self.copies: dict[tuple[int, int], str] = {}  # (tensor, op) -> the copy of a scalar constant it reads
         for t in self.tensors:
-            put(self._tensor_scope(t), self.tensor_id(t), self.tensor_attrs(t))
+            readers = [c for c in t.consumers if id(c) in self.drawn_ops] if self.is_label(t) else []
+            for c in dict.fromkeys(readers):
+                copy_id = f"{self.tensor_id(t)}r{c.output.number}"
+                self.copies[id(t), id(c)] = copy_id
+                attrs = self.tensor_attrs(t)
+                put(c.scope, copy_id, {**attrs, "id": copy_id} if "id" in attrs else attrs)
+            if not readers or any(id(c) in self.box_of for c in t.consumers):  # also read by a collapsed box
+                put(self._tensor_scope(t), self.tensor_id(t), self.tensor_attrs(t))
         for op in self.ops:
             put(op.scope, self.op_id(op), self.op_attrs(op))
         for box in self.boxes:
@@ -369,6 +380,12 @@ class Drawer:
         self._boxes_in_rows(target)
         if legend:
             self._legend(target)
+
+    @staticmethod
+    def is_label(t: TensorNode) -> bool:
+        """A scalar constant, drawn as its value (``4.0``, ``ε = 1e-05``): one copy beside each op
+        that reads it, so that no long dashed edge crosses the picture."""
+        return t.kind == "constant" and t.shape == () and t.tensor is not None
 
     def _tensor_scope(self, t: TensorNode) -> tuple[Any, ...]:
         producer_box = self.box_of.get(id(t.op)) if t.op is not None else None
@@ -443,7 +460,7 @@ class Drawer:
                         row.node(self.box_id(box))
 
     def _number(self, node_id: str) -> int:
-        return int(node_id[len(self.prefix) :].lstrip("tobpx"))
+        return int(re.search(r"\d+", node_id[len(self.prefix) :]).group())  # type: ignore[union-attr]
 
     def edge(self, target: Any, tail: str, head: str, **attrs: str) -> None:
         """An edge. Between sibling stages drawn as columns it does not constrain ranks; inside a
@@ -466,7 +483,10 @@ class Drawer:
         for op in self.ops:
             for t in op.inputs:
                 if id(t) in drawn:
-                    self.edge(target, self.tensor_id(t), self.op_id(op), **self.edge_attrs(t))
+                    node_id = self.copies.get((id(t), id(op)), self.tensor_id(t))
+                    self.edge(target, node_id, self.op_id(op), **self.edge_attrs(t))
+                    if self.columns and node_id != self.tensor_id(t):
+                        self._just_before(target, node_id, op, drawn)
             if id(op.output) in drawn:
                 self.edge(target, self.op_id(op), self.tensor_id(op.output))
         for box in self.boxes:
@@ -487,11 +507,20 @@ class Drawer:
                 if tail and head and head != tail:
                     self.edge(target, tail, head, label=label)
 
+    def _just_before(self, target: graphviz.Digraph, copy_id: str, op: OpNode, drawn: set[int]) -> None:
+        """In a stage drawn as a column, keep a constant's copy beside its reader: right after the
+        reader's other input (an invisible edge), not wherever the column has room."""
+        for t in op.inputs:
+            other = self.tensor_id(t)
+            if id(t) in drawn and not self.is_label(t) and self.scope_of.get(other) == self.scope_of.get(copy_id):
+                self.edge(target, other, copy_id, style="invis")
+                return
+
     def edge_attrs(self, t: TensorNode) -> dict[str, str]:
         return {"style": "dashed", "color": "#888888"} if t.kind == "constant" else {}
 
-    def _legend(self, target: graphviz.Digraph) -> None:
-        rows = self.legend_rows()
+    def _legend(self, target: graphviz.Digraph, rows: list[tuple[str, str, bool]] | None = None) -> None:
+        rows = self.legend_rows() if rows is None else rows
         dashed_cell = ' STYLE="dashed"'
         cells = "".join(
             f'<TR><TD BGCOLOR="{colour}" WIDTH="18"{dashed_cell if dashed else ""}> </TD>'
@@ -575,7 +604,7 @@ class Drawer:
         return {"label": f"<{label}>", "shape": "box", **style}
 
     def box_attrs(self, box: Box) -> dict[str, str]:
-        data_in = [t for t in box.inputs if not t.is_leaf or t.kind in ("input", "leaf")] + box.hidden_inputs
+        data_in = [t for t in box.inputs if not t.is_leaf or t.kind in ("input", "leaf")] or box.hidden_inputs
         shapes_in = ", ".join(shape_text(t.shape) for t in data_in) or "—"
         shapes_out = ", ".join(shape_text(t.shape) for t in box.outputs) or "—"
         lines = [f"<B>{html.escape(self.cluster_label(box.entry))}</B>",

@@ -58,8 +58,8 @@ def shape_text(shape: tuple[int, ...] | None) -> str:
 
 
 def number(value: float) -> str:
-    """Three significant digits."""
-    return f"{value:.3g}"
+    """Three significant digits; a negative zero (a ReLU's gradient) is written 0."""
+    return f"{value + 0.0:.3g}"
 
 
 def constant_text(array: np.ndarray) -> str:
@@ -143,7 +143,7 @@ def _parameter_symbol(node: TensorNode, graph: Graph) -> str | None:
 
 
 def _constant_symbol(node: TensorNode) -> str | None:
-    """ε for a scalar equal to the ``eps`` of a module that reads it."""
+    """ε for a scalar equal to the ``eps`` of a module that reads it, or added in the inverse std stage."""
     assert node.tensor is not None
     value = node.tensor.array.item()
     for module in _modules_reading(node):
@@ -151,6 +151,8 @@ def _constant_symbol(node: TensorNode) -> str | None:
             setting = getattr(module, attribute, None)
             if isinstance(setting, float) and abs(setting - value) <= 1e-6 * abs(setting):  # float32 rounds it
                 return symbol
+    if any(op.name == "Add" and op.scope[-1:] == ("inverse std",) for op in node.consumers):
+        return "ε"  # the stage computes 1/√(σ² + ε), also where no module is in sight (a fused backward)
     return None
 
 

@@ -131,7 +131,7 @@ def backward_steps(
         path.write_bytes(frame(base, drawer, steps, k, texts[k], captions[k]))
         frames.append(path)
         inline.append(frame(base, drawer, steps, k, texts[k], "").decode())  # the page shows the caption itself
-    heading = title or f"Backward through {len(graph.ops)} ops, one step at a time"
+    heading = title or f"Backward through {len(graph.ops)} ops, one step at a time ({len(steps)} steps)"
     (out / "index.html").write_text(html_page(heading, inline, captions), encoding="utf-8")
     return frames
 
