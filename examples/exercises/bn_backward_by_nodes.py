@@ -14,6 +14,9 @@ and the second-order rows of the check pass too.
 
     minigrad check-bn --impl examples/exercises/bn_backward_by_nodes.py:batch_norm_by_nodes
     minigrad check-bn --derive     # every stage's gradient, by autodiff beside its formula
+
+(--derive differentiates minigrad's own graph, which folds gamma into scale = gamma * inv_std, so
+x_hat is no node there: your d_x_hat = gamma dy is inside its d(x - mu) = dy * scale + ...)
 """
 
 # ruff: noqa: F841, RUF059  (the names the backward unpacks are there for you to use)

@@ -36,7 +36,7 @@ from minigrad.checks.bnimpl import DERIVED, FUSED, ROUTES, Implementation, Imple
 from minigrad.checks.bnmistakes import MISTAKES
 from minigrad.checks.bnreference import EPS, Definition, Values
 from minigrad.checks.finite_differences import central_differences
-from minigrad.nn.batchnorm import channel_layout, normalize, scale_and_shift
+from minigrad.nn.batchnorm import channel_layout, normalize, scale_normalized
 from minigrad.tensor import Tensor
 
 __all__ = ["BatchNormReport", "Comparison", "ImplementationError", "Skipped", "check_batchnorm", "graph_cost"]
@@ -228,9 +228,9 @@ def dx_paths(impl: Implementation, values: Values) -> dict[str, np.ndarray]:
     assert impl.normalize is not None
     copies = [Tensor(values["x"].astype(np.float64), requires_grad=True) for _ in PATH_NAMES]
     x_direct, x_mean, x_var = copies
-    x_hat = impl.normalize(x_direct, EPS, x_for_mean=x_mean, x_for_var=x_var).x_hat
+    stages = impl.normalize(x_direct, EPS, x_for_mean=x_mean, x_for_var=x_var)
     weight, bias = (Tensor(values[k].astype(np.float64)) for k in ("weight", "bias"))
-    y = scale_and_shift(x_hat, weight, bias)
+    y = scale_normalized(stages, weight, bias)  # as the derived route: (x - mu) * (gamma inv_std) + beta
     gradients = grad(y, copies, Tensor(values["dy"].astype(np.float64)), allow_unused=True)
     return {name: np.zeros(values["x"].shape) if g is None else g.array for name, g in zip(PATH_NAMES, gradients)}
 
@@ -583,10 +583,11 @@ def check_batchnorm(
 
     report = BatchNormReport()
     for implementation in implementations:
-        with _reported(implementation):  # a first run, so that a broken function fails before any table
-            smoke = ref.inputs(CONFIGS["BN1d (N,C)"], "float64", seed)
-            forward_and_gradients(implementation, smoke, True)
-            hessian_vector_product(implementation, smoke, True)
+        with _reported(implementation):  # a first run in every layout, so that a broken function fails before any table
+            for shape in CONFIGS.values():
+                smoke = ref.inputs(shape, "float64", seed)
+                forward_and_gradients(implementation, smoke, True)
+                hessian_vector_product(implementation, smoke, True)
     for implementation in implementations:
         say(f"== {implementation.name}: {implementation.description}")
         if mistake is not None:

@@ -1,11 +1,13 @@
 """BatchNorm's backward, derived node by node: ``derive_batchnorm()`` / ``minigrad check-bn --derive``.
 
 As cs231n's ``batchnorm_backward`` and the "backprop ninja" exercise do by hand, but on the
-engine itself: it records the staged forward
+engine itself: it records the derived route's forward, as ``batch_norm_derived`` runs it
+(``normalize``, then ``scale_normalized``, in ``minigrad/nn/batchnorm.py``),
 
-    x -> mu -> x - mu -> var -> inv_std = 1/sqrt(var + eps) -> x_hat -> y = gamma x_hat + beta
+    x -> mu -> x - mu -> var -> inv_std = 1/sqrt(var + eps) -> scale = gamma inv_std
+      -> y = (x - mu) scale + beta
 
-(``minigrad.nn.batchnorm.normalize`` and ``scale_and_shift``, the derived route's code), prints
+(gamma folded into the per-channel scale, so x_hat = (x - mu) inv_std is never a node), prints
 it as a numbered listing of the recorded ops, then the gradient of L = sum(y * dy) at every
 stage, by autodiff and by its hand formula, side by side. Then dx's three contributions and how
 they collapse into the one-line closed form, and the route mean -> variance: exactly zero at
@@ -30,7 +32,7 @@ from minigrad.checks import bncheck
 from minigrad.checks import bnreference as ref
 from minigrad.checks.bnimpl import DERIVED
 from minigrad.checks.bnmistakes import MISTAKES
-from minigrad.nn.batchnorm import channel_layout, normalize, scale_and_shift
+from minigrad.nn.batchnorm import channel_layout, normalize, scale_normalized
 from minigrad.tensor import Tensor
 
 TOLERANCE = 1e-12  # max |autodiff - formula| in float64, every value being O(1)
@@ -132,6 +134,7 @@ class DerivationReport:
     listing: list[str] = field(default_factory=list)
     edges_out_of_x: list[str] = field(default_factory=list)  # the ops that read x
     routes: list[str] = field(default_factory=list)  # the role of each route from x to y
+    route_stages: list[str] = field(default_factory=list)  # each route by its stages: "x -> mu -> x - mu -> y"
     nodes: dict[str, float] = field(default_factory=dict)  # stage -> max |autodiff - formula|
     paths: dict[str, float] = field(default_factory=dict)  # dx's contributions -> max |autodiff - formula|
     mean_variance_first: float = 0.0  # max |that route's term of dx|, by autodiff
@@ -146,7 +149,7 @@ class DerivationReport:
 def _role(route: list[Tensor], mean: Tensor, var: Tensor) -> str:
     through = (any(t is mean for t in route), any(t is var for t in route))
     return {
-        (False, False): "direct through x_hat",
+        (False, False): "direct",
         (False, True): "through the batch variance",
         (True, False): "through the batch mean",
         (True, True): "through the mean into the variance: zero, d var/d mu = -2/m sum(x - mu) = 0",
@@ -168,13 +171,16 @@ def derive_batchnorm(
     values = ref.inputs(shape, "float64", seed, channel_std=SPREAD)
     eps = ref.EPS
     x, gamma, beta = (Tensor(values[k], requires_grad=True) for k in ("x", "weight", "bias"))
-    s = normalize(x, eps)
-    y = scale_and_shift(s.x_hat, gamma, beta)
+    s = normalize(x, eps)  # batch_norm_derived's two lines: the stages, then y from them
+    y = scale_normalized(s, gamma, beta)
+    (scale,) = [t for t in forward_order(y) if any(p is s.inv_std for p in parents(t))]  # gamma * inv_std
     stages = {"mu": s.mean, "x - mu": s.centered, "var": s.var, "inv_std = 1/sqrt(var + eps)": s.inv_std}
-    stages.update({"x_hat": s.x_hat, "y = gamma x_hat + beta": y})
+    stages.update({"scale = gamma inv_std": scale, "y = (x - mu) scale + beta": y})
 
     say(f"BatchNorm node by node: x of shape {shape}, float64, train mode, eps = {eps:g}, L = sum(y * dy)")
-    say("\n1. The staged forward, as the engine recorded it (one line per op, constants inline)")
+    say("\n1. The derived route's forward (batch_norm_derived), as the engine recorded it: one line per op,")
+    say("   constants inline. gamma is folded into the per-channel scale, so x_hat = (x - mu) inv_std is no node:")
+    say("   y = (x - mu) * (gamma inv_std) + beta, the same value as gamma x_hat + beta")
     report.listing = listing(y, {"x": x, "gamma": gamma, "beta": beta}, stages)
     for line in report.listing:
         say(f"   {line}")
@@ -187,9 +193,9 @@ def derive_batchnorm(
         f"{' and '.join(f'{number[id(t)]} {name}' for t, name in zip(readers, report.edges_out_of_x))}; "
         f"there are {len(found)} routes from x to y:")  # fmt: skip
     short = {id(x): "x", id(s.mean): "mu", id(s.centered): "x - mu", id(s.var): "var", id(s.inv_std): "inv_std"}
-    short.update({id(s.x_hat): "x_hat", id(y): "y"})
-    for route, role in sorted(zip(found, report.routes), key=lambda pair: len(pair[0])):
-        named = " -> ".join(short[id(t)] for t in route if id(t) in short)
+    short.update({id(scale): "scale", id(y): "y"})
+    report.route_stages = [" -> ".join(short[id(t)] for t in route if id(t) in short) for route in found]
+    for route, named, role in sorted(zip(found, report.route_stages, report.routes), key=lambda r: len(r[0])):
         say(f"     {named:50s} ({len(route) - 1} ops)  {role}")
     say("   dx is the sum of one chain-rule term per route. The three named paths of dx (below) are the three")
     say("   roles of x: direct, in the mean (two routes, one of them zero), in the variance.")
@@ -197,9 +203,9 @@ def derive_batchnorm(
     # ---- the gradient at every stage, by autodiff and by hand (cs231n's batchnorm_backward)
     dy = values["dy"]
     axes, per_channel, m = channel_layout(dy)
-    tensors = [y, beta, gamma, s.x_hat, s.inv_std, s.var, s.centered, s.mean, x]
-    autodiff = dict(zip(("dy", "dbeta", "dgamma", "dx_hat", "dinv_std", "dvar", "d(x - mu)", "dmu", "dx"),
-                        (g.array for g in grad(y, tensors, Tensor(dy)))))  # fmt: skip
+    names = ("dy", "dbeta", "dscale", "dgamma", "dinv_std", "dvar", "d(x - mu)", "dmu", "dx")
+    tensors = [y, beta, scale, gamma, s.inv_std, s.var, s.centered, s.mean, x]
+    autodiff = dict(zip(names, (g.array for g in grad(y, tensors, Tensor(dy)))))
     a = normalize(values["x"], eps)  # the same stages as arrays, for the formulas
     g = values["weight"].reshape(per_channel)
 
@@ -208,14 +214,14 @@ def derive_batchnorm(
 
     hand: dict[str, tuple[str, np.ndarray]] = {"dy": ("the upstream gradient, given", dy)}
     hand["dbeta"] = ("sum dy", total(dy).reshape(-1))
-    hand["dgamma"] = ("sum dy * x_hat", total(dy * a.x_hat).reshape(-1))
-    hand["dx_hat"] = ("gamma * dy", g * dy)
-    d_x_hat = hand["dx_hat"][1]
-    hand["dinv_std"] = ("sum dx_hat * (x - mu)", total(d_x_hat * a.centered))
+    hand["dscale"] = ("sum dy * (x - mu)", total(dy * a.centered))
+    d_scale = hand["dscale"][1]
+    hand["dgamma"] = ("dscale * inv_std   (= sum dy * x_hat)", (d_scale * a.inv_std).reshape(-1))
+    hand["dinv_std"] = ("dscale * gamma", d_scale * g)
     d_inv_std = hand["dinv_std"][1]
     hand["dvar"] = ("dinv_std * -1/2 (var + eps)^(-3/2)", d_inv_std * -0.5 * (a.var + eps) ** -1.5)
     d_var = hand["dvar"][1]
-    hand["d(x - mu)"] = ("dx_hat * inv_std  +  dvar * 2 (x - mu) / m", d_x_hat * a.inv_std + d_var * 2 * a.centered / m)
+    hand["d(x - mu)"] = ("dy * scale  +  dvar * 2 (x - mu) / m", dy * g * a.inv_std + d_var * 2 * a.centered / m)
     d_centered = hand["d(x - mu)"][1]
     hand["dmu"] = ("-sum d(x - mu)", -total(d_centered))
     hand["dx"] = ("d(x - mu)  +  dmu / m", d_centered + hand["dmu"][1] / m)
@@ -226,7 +232,9 @@ def derive_batchnorm(
         error = float(np.abs(autodiff[name].reshape(value.shape) - value).max())
         report.nodes[name] = error
         say(f"   {name:10s} {formula:44s} {np.abs(value).max():11.3e}  {error:24.1e}")
-    say("   (dmu = -inv_std sum dx_hat + dvar * (-2/m) sum(x - mu): the second term is the mean -> variance route)")
+    say("   (dmu = -scale sum dy + dvar * (-2/m) sum(x - mu): the second term is the mean -> variance route.")
+    say("   cs231n stages x_hat as a node: its dx_hat = gamma dy is inside dy * scale = dx_hat * inv_std, and its")
+    say("   dinv_std = sum dx_hat * (x - mu) is dscale * gamma above.)")
 
     # ---- dx's three contributions and the closed form
     paths = bncheck.dx_paths(DERIVED, values)

@@ -82,6 +82,7 @@ def from_function(fn: Callable[..., Any], name: str | None = None) -> Implementa
     all Tensors; y: a Tensor like x) so that ``check_batchnorm`` can run it. Anything it raises
     becomes an ``ImplementationError`` that says where, in one line."""
     name = name or str(getattr(fn, "__name__", "your function"))
+    takes_four_arguments = _takes_four_arguments(fn)
 
     def run(
         input: Tensor,
@@ -93,6 +94,10 @@ def from_function(fn: Callable[..., Any], name: str | None = None) -> Implementa
         momentum: float = 0.1,
         eps: float = 1e-5,
     ) -> Tensor:
+        if not takes_four_arguments:
+            raise ImplementationError(
+                f"{name} takes {_parameters(fn)}: the check calls fn(x, gamma, beta, eps), four arguments"
+            )
         y = fn(input, weight, bias, eps)
         if not isinstance(y, Tensor):
             raise ImplementationError(
@@ -152,6 +157,21 @@ def load_function(spec: str) -> Callable[..., Any]:
     if not callable(fn):
         raise ImplementationError(f"--impl {spec}: {function} in {path} is a {type(fn).__name__}, not a function")
     return fn  # type: ignore[no-any-return]
+
+
+def _takes_four_arguments(fn: Callable[..., Any]) -> bool:
+    try:
+        inspect.signature(fn).bind(None, None, None, None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (some builtins): let the call say
+        return True
+    return True
+
+
+def _parameters(fn: Callable[..., Any]) -> str:
+    """'(x, gamma, beta)': the parameters as written."""
+    return str(inspect.signature(fn)).split(" ->", 1)[0]
 
 
 def _source_file(fn: Callable[..., Any]) -> str | None:

@@ -3,8 +3,8 @@
 ``minigrad check-bn --mistake NAME`` runs the whole check on one of them and shows which rows
 fail; ``check_batchnorm`` also uses them to say what is wrong with your own BatchNorm (when
 yours fails exactly as one of these does, it names the mistake). Everything a mistake does not
-change is minigrad's own code: ``normalize`` for the stages, ``batch_norm`` for the running
-statistics.
+change is minigrad's own code: ``normalize`` for the stages, ``scale_normalized`` for y,
+``batch_norm`` for the running statistics.
 
 >>> sorted(MISTAKES)[:3]
 ['biased-running-variance', 'eps-outside-sqrt', 'eval-uses-batch-stats']
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from minigrad.checks.bnimpl import Implementation
-from minigrad.nn.batchnorm import Normalized, batch_norm, channel_layout, normalize, scale_and_shift
+from minigrad.nn.batchnorm import Normalized, batch_norm, channel_layout, normalize, scale_normalized
 from minigrad.tensor import Tensor
 
 
@@ -129,7 +129,7 @@ def with_mistake(
             stages = normalize(input, eps, (running_mean, running_var))
         if training and running_mean is not None and running_var is not None:
             update(input, running_mean, running_var, momentum, eps)
-        return scale_and_shift(stages.x_hat, weight, bias)
+        return scale_normalized(stages, weight, bias)
 
     return Implementation(name, f"minigrad's BatchNorm with one mistake: {name}", mistaken_batch_norm,
                           normalize=normalise)  # fmt: skip
