@@ -3,7 +3,8 @@
     python docs/build_assets.py          # into docs/assets/generated/ (mkdocs build runs it too, via docs/hooks.py)
 
 Every picture and table on the site comes from this script: the BatchNorm graphs and the
-graph of its gradient, the backward pass step by step, a convolution's graph, the training
+graph of its gradient (laid out for a web page, and as ``minigrad graph bn`` lays them out for
+a slide), the backward pass step by step, a convolution's graph, the training
 curves of a short run, and the tables of ``check_batchnorm``, ``check-bn --derive`` and the
 cost of the two BatchNorm routes.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -20,14 +22,59 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent / "assets" / "generated"
 
 
-def svg(drawing: object, name: str) -> None:
-    """Write a drawing as SVG (needs Graphviz's dot; CI installs it), else its DOT source."""
-    if shutil.which("dot"):
-        (OUT / f"{name}.svg").write_bytes(drawing.pipe(format="svg"))  # type: ignore[attr-defined]
-    else:
+def svg(drawing: object, name: str, slide: bool = False) -> None:
+    """Write a drawing as SVG (needs Graphviz's dot; CI installs it), at its natural size unless
+    ``slide`` (then as ``minigrad graph`` writes it), else a placeholder that says what is missing."""
+    if not shutil.which("dot"):
         print(f"build_assets: no Graphviz dot (apt-get install graphviz): {name}.svg not drawn", file=sys.stderr)
         placeholder = '<svg xmlns="http://www.w3.org/2000/svg"><text y="20">Graphviz missing</text></svg>'
         (OUT / f"{name}.svg").write_text(placeholder)
+    elif slide:
+        (OUT / f"{name}.svg").write_bytes(drawing.pipe(format="svg"))  # type: ignore[attr-defined]
+    else:
+        (OUT / f"{name}.svg").write_text(rendered(drawing))
+
+
+def rendered(drawing: object) -> str:
+    """The drawing's SVG at its natural size. ``minigrad graph`` fits the BatchNorm pictures to
+    a 16:9 slide; a web page is a column you scroll down, so the site leaves them unscaled and
+    the browser fits their width to the page (click one to see it whole)."""
+    drawing.graph_attr.pop("size", None)  # type: ignore[attr-defined]
+    return drawing.pipe(format="svg").decode()  # type: ignore[attr-defined]
+
+
+def attribute(tag: str, name: str) -> str:
+    found = re.search(rf'\b{name}="([^"]*)"', tag)
+    assert found is not None, f"Graphviz's <svg> has no {name}"
+    return found.group(1)
+
+
+def stacked(*drawings: object) -> str:
+    """Several drawings as one SVG, one above the other, each at its natural size and centred.
+    Side by side, two gradient graphs are twice as wide as a page, and shrink to unreadable."""
+    parts = []
+    for drawing in drawings:
+        text = rendered(drawing)
+        opening = re.search(r"<svg\b[^>]*>", text)
+        assert opening is not None, "Graphviz wrote no <svg> element"
+        points = [float(attribute(opening.group(), key).removesuffix("pt")) for key in ("width", "height")]
+        body = text[opening.end() : text.rindex("</svg>")]
+        parts.append((points[0], points[1], attribute(opening.group(), "viewBox"), body))
+    gap = 24.0
+    total_width = max(width for width, _, _, _ in parts)
+    total_height = sum(height for _, height, _, _ in parts) + gap * (len(parts) - 1)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'width="{total_width:.0f}pt" height="{total_height:.0f}pt" viewBox="0 0 {total_width:.2f} {total_height:.2f}">'
+    ]
+    top = 0.0
+    for width, height, viewbox, body in parts:
+        left = (total_width - width) / 2
+        out.append(f'<svg x="{left:.2f}" y="{top:.2f}" width="{width:.2f}" height="{height:.2f}" viewBox="{viewbox}">')
+        out += [body, "</svg>"]
+        top += height + gap
+    out.append("</svg>")
+    return "\n".join(out)
 
 
 def printed(function: object, *args: object, **kwargs: object) -> str:
@@ -43,9 +90,20 @@ def graphs() -> None:
     from minigrad import viz
 
     minigrad.manual_seed(0)
-    svg(viz.batchnorm_graph(), "batchnorm")
-    svg(viz.batchnorm_backward_graphs(), "batchnorm_gradients")
     example = viz.batchnorm_example()
+    # The stages flow down the page (minigrad graph bn lays them out left to right, for a slide).
+    title = "BatchNorm1d derived from primitives: x reaches y directly, through μ and through σ², and ∂L/∂x sums them"
+    svg(viz.draw_graph(example.y, names={"x": example.x, "y": example.y}, title=title), "batchnorm")
+    # Derived above fused: side by side (minigrad graph bn --backward) they shrink to half a page each.
+    derived, fused = viz.batchnorm_backward_graph(fused=False), viz.batchnorm_backward_graph(fused=True)
+    if shutil.which("dot"):
+        (OUT / "batchnorm_gradients.svg").write_text(stacked(derived, fused))
+    else:
+        svg(derived, "batchnorm_gradients")  # the placeholder
+    # Exactly what minigrad graph bn and minigrad graph bn --backward draw: stages as columns, and
+    # the two gradients side by side with one legend, fitted to a 16:9 slide.
+    svg(viz.batchnorm_graph(), "batchnorm_slide", slide=True)
+    svg(viz.batchnorm_backward_graphs(), "gradients_slide", slide=True)
     frames_dir = OUT / "steps"
     shutil.rmtree(frames_dir, ignore_errors=True)
     if shutil.which("dot"):
