@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as _np
 
-from minigrad import autograd, nn, optim, parallel, utils
+from minigrad import autograd, factories, nn, optim, parallel, utils
 from minigrad.allocator import keep_freed_memory
 from minigrad.autograd import (
     enable_grad,
@@ -132,6 +132,11 @@ bool = bool_
 cfloat, cdouble = complex64, complex128
 dtype = _np.dtype  # the type of the dtypes: isinstance(x.dtype, minigrad.dtype)
 finfo, iinfo = _np.finfo, _np.iinfo
+# The legacy tensor types of old tutorials (torch.LongTensor([1, 2]), x.type(torch.FloatTensor)).
+FloatTensor, DoubleTensor = factories.FloatTensor, factories.DoubleTensor
+LongTensor, IntTensor, ShortTensor = factories.LongTensor, factories.IntTensor, factories.ShortTensor
+CharTensor, ByteTensor, BoolTensor = factories.CharTensor, factories.ByteTensor, factories.BoolTensor
+is_anomaly_enabled = autograd.is_anomaly_enabled
 
 
 def get_num_threads() -> Any:

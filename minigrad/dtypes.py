@@ -111,7 +111,7 @@ def resolve_dtype(dtype: DTypeLike) -> np.dtype | None:
     return resolved
 
 
-_TYPE_NAMES: dict[np.dtype, str] = {
+LEGACY_TYPE_NAMES: dict[np.dtype, str] = {
     float32: "torch.FloatTensor",
     float64: "torch.DoubleTensor",
     int64: "torch.LongTensor",
@@ -125,12 +125,12 @@ _TYPE_NAMES: dict[np.dtype, str] = {
 
 def type_name(dtype: np.dtype) -> str:
     """PyTorch's legacy type string: ``'torch.FloatTensor'`` for float32 (``Tensor.type()``)."""
-    return _TYPE_NAMES.get(dtype, f"torch.{dtype}")
+    return LEGACY_TYPE_NAMES.get(dtype, f"torch.{dtype}")
 
 
 def dtype_of_type_name(name: str) -> np.dtype:
     """The dtype of a legacy type string (``'torch.FloatTensor'``, or ``'torch.float32'``)."""
-    for dtype, type_string in _TYPE_NAMES.items():
+    for dtype, type_string in LEGACY_TYPE_NAMES.items():
         if name in (type_string, f"torch.{dtype}", str(dtype)):
             return dtype
     raise ValueError(f"invalid type: {name!r}")

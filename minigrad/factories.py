@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from minigrad.devices import check_device, contiguous_format, preserve_format, strided
-from minigrad.dtypes import DefaultDType, DTypeLike, Scalar, as_array, int64, resolve_dtype
+from minigrad.dtypes import LEGACY_TYPE_NAMES, DefaultDType, DTypeLike, Scalar, as_array, int64, resolve_dtype
 from minigrad.generator import Generator, default_generator, generator_of, initial_seed, manual_seed, seed
-from minigrad.shapes import shape_from_args
+from minigrad.shapes import Size, shape_from_args
 from minigrad.tensor import Tensor, from_numpy
 from minigrad.unsupported import unsupported
 
@@ -518,3 +518,48 @@ def get_rng_state() -> dict[str, Any]:
 
 def set_rng_state(new_state: dict[str, Any]) -> None:
     default_generator().bit_generator.state = new_state
+
+
+# ----------------------------------------------------------------------------- legacy tensor types
+
+
+class LegacyTensorType(type):
+    """PyTorch's legacy tensor types, which old tutorials still use: ``minigrad.FloatTensor([1, 2])``
+    holds data, ``minigrad.FloatTensor(2, 3)`` has that shape (zeros, as ``empty``), ``isinstance(x,
+    minigrad.LongTensor)`` checks the dtype, and ``x.type(minigrad.LongTensor)`` casts.
+
+    >>> LongTensor([1.7, 2.0])
+    tensor([1, 2])
+    >>> isinstance(FloatTensor(2, 3), FloatTensor), FloatTensor(2, 3).shape
+    (True, (2, 3))
+    """
+
+    dtype: np.dtype
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, Tensor) and instance.dtype == cls.dtype
+
+    def __call__(cls, *data: Any) -> Tensor:  # type: ignore[override]
+        if all(isinstance(n, int) and not isinstance(n, bool) for n in data) or (
+            len(data) == 1 and isinstance(data[0], Size)
+        ):
+            return empty(*(data or (0,)), dtype=cls.dtype)  # a shape (no arguments: shape (0,))
+        if len(data) != 1:
+            raise TypeError(f"{cls.__name__}() takes one sequence of data or a shape of ints, got {data!r}")
+        (values,) = data
+        if isinstance(values, Tensor) and values.dtype != cls.dtype:
+            raise TypeError(f"{cls.__name__}(tensor): the tensor is {values.dtype}, expected {cls.dtype}")
+        if isinstance(values, str):
+            raise TypeError(f"{cls.__name__}(): invalid data type 'str'")
+        return tensor(np.asarray(values.array if isinstance(values, Tensor) else values).astype(cls.dtype))
+
+
+def _legacy_type(dtype: np.dtype, type_name: str) -> LegacyTensorType:
+    name = type_name.split(".")[-1]
+    return LegacyTensorType(name, (), {"dtype": dtype, "__doc__": f"Legacy type: tensors of dtype {dtype}."})
+
+
+# in LEGACY_TYPE_NAMES's order
+FloatTensor, DoubleTensor, LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor = (
+    _legacy_type(dtype, name) for dtype, name in LEGACY_TYPE_NAMES.items()
+)

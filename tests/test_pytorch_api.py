@@ -336,6 +336,24 @@ def test_dtype_aliases_are_pytorchs():
     assert x.dtype != minigrad.half and x.dtype in (minigrad.float32, minigrad.float64)
 
 
+def test_legacy_tensor_types_behave_as_pytorchs():
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
+                 "BoolTensor"):  # fmt: skip
+        ours, theirs = getattr(minigrad, name), getattr(torch, name)
+        for arguments in [([1.7, 2.0],), ((2, 3),), ([[1, 0], [3, 4]],), (2, 3), ()]:
+            made, expected = ours(*arguments), theirs(*arguments)
+            assert made.shape == tuple(expected.shape) and made.type() == expected.type()
+            if arguments and not isinstance(arguments[0], int):  # data (a shape's contents are not initialised)
+                np.testing.assert_array_equal(made.numpy(), expected.numpy())
+        x = minigrad.tensor([1.5, -2.5])
+        assert x.type(ours).type() == torch.tensor([1.5, -2.5]).type(theirs).type()
+        assert isinstance(x.type(ours), ours) and isinstance(x, ours) == (name == "FloatTensor")
+    with pytest.raises(TypeError, match="str"):
+        minigrad.FloatTensor("a")
+    assert minigrad.is_anomaly_enabled() is torch.is_anomaly_enabled() is False
+
+
 def test_default_dtype_can_be_float64():
     try:
         minigrad.set_default_dtype(minigrad.float64)
