@@ -8,6 +8,10 @@ from hypothesis import settings
 settings.register_profile("minigrad", deadline=None, max_examples=25, derandomize=True, database=None)
 settings.load_profile("minigrad")
 
+# PyTorch-style programs that test_pytorch_programs.py runs (against minigrad and against real
+# torch): not test modules, and --doctest-modules must not import them (they import torch).
+collect_ignore = ["pytorch_programs"]
+
 
 @pytest.fixture(autouse=True)
 def _run_in_a_temporary_folder(tmp_path, monkeypatch):

@@ -571,8 +571,9 @@ def check_batchnorm(
     >>> report.passed
     True
     >>> report = check_batchnorm(mistake="mean-detached", dtypes=("float64",), modes=("train",), verbose=False)
-    >>> sorted({c.against for c in report.failures() if c.table == "first order"})
-    ['PyTorch', 'definition', 'finite diff']
+    >>> failed = {c.against for c in report.failures() if c.table == "first order"}
+    >>> sorted(failed - {"PyTorch"})  # and PyTorch too, when it is installed
+    ['definition', 'finite diff']
     """
     implementations, chosen = resolve(impl, mistake, definition)
     out = file or sys.stdout
