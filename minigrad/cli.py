@@ -102,17 +102,19 @@ def make_model(kind: str, shape: tuple[int, ...], classes: int, fused: bool, dat
 
 @minigrad.no_grad()
 def check_fits(model: nn.Module, name: str, shape: tuple[int, ...], dataset: str) -> None:
-    """Run two zero samples through the layers one by one (eval mode: no state changes), so
+    """Run one zero sample through the layers one by one (eval mode: no state changes), so
     that a shape mismatch is reported, before training, with the layer and both shapes."""
     model.eval()
-    x = minigrad.zeros(2, *shape)
+    x = minigrad.zeros(1, *shape)
     for position, layer in enumerate(model.children()):
         try:
             x = layer(x)
         except (minigrad.ShapeError, ValueError) as error:
+            reason = str(error)  # the layers' own errors name the layer and the input shape
+            if f"{type(layer).__name__}(" not in reason:
+                reason = f"{layer!r} got input of shape {tuple(x.shape)}: {reason}"
             raise TrainingError(
-                f"{dataset} samples of shape {shape} do not fit {name}: layer {position} {layer!r} "
-                f"got input of shape {tuple(x.shape)}: {error}"
+                f"{dataset} samples of shape {shape} do not fit {name}: layer {position} {reason}"
             ) from None
 
 
@@ -193,7 +195,7 @@ class Run:
     optimizer: optim.Optimizer
     scheduler: optim.lr_scheduler.LRScheduler
     start_epoch: int
-    history: list[dict[str, float]]
+    history: list[dict[str, Any]]
     description: str
 
 
@@ -240,7 +242,7 @@ def prepare(args: argparse.Namespace) -> Run:
     return Run(model, model_name, train_loader, test_loader, optimizer, scheduler, start_epoch, history, description)
 
 
-def execute(run: Run, args: argparse.Namespace) -> tuple[list[dict[str, float]], training.BatchNormCheck | None]:
+def execute(run: Run, args: argparse.Namespace) -> tuple[list[dict[str, Any]], training.BatchNormCheck | None]:
     """Train (saving a checkpoint after each epoch if asked), then write metrics and curves."""
     print(run.description, flush=True)
     if run.start_epoch:
@@ -248,7 +250,7 @@ def execute(run: Run, args: argparse.Namespace) -> tuple[list[dict[str, float]],
     generators = training.random_generators(run.train_loader)
     plan = {k: vars(args)[k] for k in PLAN}
 
-    def checkpoint(epoch: int, history: list[dict[str, float]]) -> None:
+    def checkpoint(epoch: int, history: list[dict[str, Any]]) -> None:
         if args.checkpoint:
             training.save_checkpoint(
                 Path(args.checkpoint), run.model, run.optimizer, run.scheduler, epoch, generators, history,

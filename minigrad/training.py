@@ -105,13 +105,15 @@ def train_one_epoch(
     limit_batches: int | None = None,
     on_first_batch: Callable[[minigrad.Tensor], None] | None = None,
     stream: TextIO | None = None,
-) -> tuple[float, float]:
+) -> tuple[float, float, list[tuple[float, float]]]:
     """Train for one pass over ``loader`` (or its first ``limit_batches`` batches), stepping
-    ``scheduler`` after every batch. Returns (mean loss, accuracy) over the samples seen."""
+    ``scheduler`` after every batch. Returns (mean loss, accuracy) over the samples seen, and
+    each batch's (loss, accuracy): the curve within the epoch."""
     model.train()
     total = min(len(loader), limit_batches) if limit_batches else len(loader)
     bar = ProgressBar(total, description, stream=stream)
     seen, loss_sum, correct = 0, 0.0, 0
+    per_batch = []
     for step, (x, y) in enumerate(loader):
         if step == total:
             break
@@ -124,12 +126,14 @@ def train_one_epoch(
         optimizer.step()
         if scheduler is not None:
             scheduler.step()
+        batch_loss, batch_correct = loss.item(), int((logits.array.argmax(1) == y.array).sum())
+        per_batch.append((batch_loss, batch_correct / len(y)))
         seen += len(y)
-        loss_sum += loss.item() * len(y)
-        correct += int((logits.array.argmax(1) == y.array).sum())
+        loss_sum += batch_loss * len(y)
+        correct += batch_correct
         bar.update(len(y), loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.2%}")
     bar.close()
-    return loss_sum / max(seen, 1), correct / max(seen, 1)
+    return loss_sum / max(seen, 1), correct / max(seen, 1), per_batch
 
 
 @minigrad.no_grad()
@@ -164,7 +168,7 @@ def save_checkpoint(
     scheduler: LRScheduler,
     epoch: int,
     generators: list[np.random.Generator],
-    history: list[dict[str, float]],
+    history: list[dict[str, Any]],
     model_name: str,
     plan: dict[str, Any],
 ) -> None:
@@ -231,16 +235,18 @@ def restore(
 # ----------------------------------------------------------------------------- the record
 
 
-def write_metrics(out: Path, history: list[dict[str, float]], arguments: dict[str, Any], extra: dict[str, Any]) -> Path:
-    """``out/metrics.json``: one entry per epoch, the arguments and the seed."""
+def write_metrics(out: Path, history: list[dict[str, Any]], arguments: dict[str, Any], extra: dict[str, Any]) -> Path:
+    """``out/metrics.json``: one entry per epoch (with each training batch's loss and accuracy),
+    the arguments and the seed."""
     path = out / "metrics.json"
     record = {"arguments": arguments, "seed": arguments.get("seed"), "epochs": history, **extra}
     path.write_text(json.dumps(record, indent=2) + "\n")
     return path
 
 
-def plot_curves(out: Path, history: list[dict[str, float]]) -> Path | None:
-    """``out/curves.png``: loss and accuracy per epoch, train and test. None without matplotlib."""
+def plot_curves(out: Path, history: list[dict[str, Any]]) -> Path | None:
+    """``out/curves.png``: loss and accuracy per epoch, train and test, over the training
+    batches' own (a thin line: even a one-epoch run has a curve). None without matplotlib."""
     try:
         import matplotlib
 
@@ -250,13 +256,23 @@ def plot_curves(out: Path, history: list[dict[str, float]]) -> Path | None:
         return None
     epochs = [h["epoch"] for h in history]
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
-    for split, style in (("train", "-o"), ("test", "--s")):
-        loss_axes.plot(epochs, [h[f"{split}_loss"] for h in history], style, label=split)
-        accuracy_axes.plot(epochs, [100 * h[f"{split}_acc"] for h in history], style, label=split)
+    # Batch i of n in epoch e sits at e - 1 + (i + 1) / n, so its epoch's mean lands at e.
+    steps = [
+        (h["epoch"] - 1 + (i + 1) / len(h["batches"]), *b) for h in history for i, b in enumerate(h.get("batches", []))
+    ]
+    if steps:
+        where, losses, accuracies = zip(*steps)
+        loss_axes.plot(where, losses, "-", color="tab:blue", alpha=0.3, linewidth=0.8, label="train batches")
+        accuracy_axes.plot(where, [100 * a for a in accuracies], "-", color="tab:blue", alpha=0.3, linewidth=0.8,
+                           label="train batches")  # fmt: skip
+    for split, style, colour in (("train", "-o", "tab:blue"), ("test", "--s", "tab:orange")):
+        loss_axes.plot(epochs, [h[f"{split}_loss"] for h in history], style, color=colour, label=f"{split} (epoch)")
+        accuracy_axes.plot(epochs, [100 * h[f"{split}_acc"] for h in history], style, color=colour,
+                           label=f"{split} (epoch)")  # fmt: skip
     for axes, name in ((loss_axes, "cross-entropy loss"), (accuracy_axes, "accuracy (%)")):
         axes.set_xlabel("epoch")
         axes.set_ylabel(name)
-        axes.set_xticks(epochs)
+        axes.set_xticks(([0] if steps else []) + epochs)
         axes.grid(alpha=0.3)
         axes.legend()
     figure.tight_layout()
@@ -277,11 +293,11 @@ def fit(
     scheduler: LRScheduler,
     epochs: int,
     start_epoch: int = 0,
-    history: list[dict[str, float]] | None = None,
+    history: list[dict[str, Any]] | None = None,
     limit_batches: int | None = None,
-    checkpoint: Callable[[int, list[dict[str, float]]], None] | None = None,
+    checkpoint: Callable[[int, list[dict[str, Any]]], None] | None = None,
     stream: TextIO | None = None,
-) -> tuple[list[dict[str, float]], BatchNormCheck | None]:
+) -> tuple[list[dict[str, Any]], BatchNormCheck | None]:
     """Train epochs ``start_epoch + 1 .. epochs``; print a bar per epoch and a summary line;
     call ``checkpoint(epoch, history)`` after each. Returns the history and the BN check."""
     minigrad.keep_freed_memory()  # each step makes and frees the same large arrays: reuse them (allocator.py)
@@ -298,14 +314,15 @@ def fit(
 
     for epoch in range(start_epoch + 1, epochs + 1):
         start = time.perf_counter()
-        train_loss, train_acc = train_one_epoch(
+        train_loss, train_acc, batches = train_one_epoch(
             model, train_loader, optimizer, scheduler, f"epoch {epoch}/{epochs}", limit_batches, check, stream
         )
         test_loss, test_acc = evaluate(model, test_loader, limit_batches)
         seconds = time.perf_counter() - start
         history.append(
             {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss,
-             "test_acc": test_acc, "seconds": seconds}
+             "test_acc": test_acc, "seconds": seconds,
+             "batches": [[round(loss, 5), round(accuracy, 5)] for loss, accuracy in batches]}
         )  # fmt: skip
         print(
             f"epoch {epoch}/{epochs}: train loss {train_loss:.4f}, accuracy {train_acc:.2%} | "

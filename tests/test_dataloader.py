@@ -218,6 +218,18 @@ def test_random_transforms_are_reproducible_with_their_own_seed():
     assert len(generators_of(pipeline())) == 2
 
 
+def test_random_transforms_without_a_seed_follow_manual_seed():
+    """As torch.manual_seed does for torchvision: the same global seed, the same augmentation."""
+    images = np.random.default_rng(0).integers(0, 255, (16, 8, 8)).astype(np.uint8)
+
+    def augmented(seed: int) -> np.ndarray:
+        minigrad.manual_seed(seed)
+        return Compose([RandomCrop(8, padding=2), RandomHorizontalFlip()])(images)
+
+    np.testing.assert_array_equal(augmented(0), augmented(0))
+    assert not np.array_equal(augmented(0), augmented(1))
+
+
 def test_compose_runs_in_order():
     pipeline = Compose([ToTensor(), Normalize((0.5,), (0.5,))])
     out = pipeline(np.array([[[0, 255]]], dtype=np.uint8))

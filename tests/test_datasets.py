@@ -143,11 +143,21 @@ def test_missing_files_are_listed_with_where_to_put_them(tmp_path):
     write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", 2049, np.zeros(2))
     with pytest.raises(FileNotFoundError) as error:
         data.MNIST(tmp_path, train=False)
-    message = str(error.value)
-    assert f"MNIST files missing from {tmp_path}: t10k-images-idx3-ubyte.gz." in message
+    message = str(error.value)  # every absent file of the dataset, so one error says all that is needed
+    absent = "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz."
+    assert f"MNIST files missing from {tmp_path}: {absent}" in message
     assert "t10k-labels" not in message and "--download" in message
     with pytest.raises(NotADirectoryError, match="is a file"):
         data.MNIST(tmp_path / "t10k-labels-idx1-ubyte.gz")
+
+
+def test_a_failed_download_says_which_files_to_put_where(server, tmp_path):
+    base, _, _ = server  # serves nothing: every mirror answers 404
+    kind = tiny_mnist_class(tiny_mnist_files(), (f"{base}/down/",))
+    with pytest.raises(RuntimeError, match=r"(?s)could not download .*404.*put these files into .*offline by hand: "
+                       r"t10k-images-idx3-ubyte\.gz, t10k-labels-idx1-ubyte\.gz"):  # fmt: skip
+        kind(tmp_path / "offline", train=False, download=True)
+    assert not (tmp_path / "offline").exists()
 
 
 def write_fashion_test_split(root: Path, level: int = 9) -> tuple[np.ndarray, np.ndarray]:
@@ -186,6 +196,16 @@ def test_mnist_content_is_checked_by_the_md5_of_the_decompressed_bytes(tmp_path)
     with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte\.gz: md5 does not match .* decompressed md5 \w+, "
                        r"expected 2646ac647ad5339dbf082846283269ea"):  # fmt: skip
         data.MNIST(tmp_path, train=False)
+
+
+@needs_mnist
+def test_mnist_files_are_not_taken_for_fashion_mnist(tmp_path):
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (tmp_path / name).write_bytes((MNIST_DIR / name).read_bytes())
+    with pytest.raises(
+        ValueError, match=r"t10k-images-idx3-ubyte\.gz: this is the MNIST digits file, not FashionMNIST"
+    ):
+        data.FashionMNIST(tmp_path, train=False)
 
 
 @needs_mnist
@@ -229,7 +249,9 @@ def test_cifar_files_of_the_wrong_size_or_content_are_refused(tmp_path):
 
 
 def test_cifar10_reads_the_binary_folder_and_names_what_is_missing(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"CIFAR10 files missing from .*cifar-10-batches-bin: test_batch\.bin\. "
+    with pytest.raises(FileNotFoundError, match=r"CIFAR10 files missing from .*cifar-10-batches-bin: "
+                       r"data_batch_1\.bin, data_batch_2\.bin, data_batch_3\.bin, data_batch_4\.bin, "
+                       r"data_batch_5\.bin, test_batch\.bin\. "
                        r"Extract .*cifar-10-binary\.tar\.gz"):  # fmt: skip
         data.CIFAR10(tmp_path, train=False)
     folder = tmp_path / "cifar-10-batches-bin"

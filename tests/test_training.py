@@ -38,8 +38,11 @@ def test_train_cnn_smoke_run_writes_metrics(tmp_path, capsys):
     record = json.loads((out / "metrics.json").read_text())
     assert record["seed"] == 0 and record["arguments"]["limit_batches"] == 5 and record["model_name"] == "lenet_bn"
     (epoch,) = record["epochs"]
-    assert set(epoch) == {"epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds"}
+    assert set(epoch) == {"epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds", "batches"}
     assert 0 < epoch["train_loss"] < 3 and 0 <= epoch["test_acc"] <= 1 and epoch["seconds"] > 0
+    losses, accuracies = np.array(epoch["batches"]).T  # each batch's (loss, accuracy): 5 batches of 64
+    assert len(losses) == 5 and np.isclose(losses.mean(), epoch["train_loss"], atol=1e-4)
+    assert np.isclose(accuracies.mean(), epoch["train_acc"], atol=1e-4)
     assert record["bn_check"]["max_relative_error"] < 1e-6
 
 
@@ -171,7 +174,10 @@ def test_an_image_shape_that_does_not_fit_names_the_layer_and_both_shapes():
         check_fits(lenet_bn(), "lenet_bn", (1, 32, 32), "my-images")
     message = str(error.value)
     assert "my-images samples of shape (1, 32, 32) do not fit lenet_bn: layer 9 Linear(" in message
-    assert "got input of shape (2, 4096)" in message and "3136" in message
+    assert "got input of shape (1, 4096)" in message and "3136" in message
+    assert message.count("got input") == 1  # said once
+    with pytest.raises(training.TrainingError, match=r"layer 0 Conv2d\(in_channels=1\) got input with 3 channel"):
+        check_fits(lenet_bn(), "lenet_bn", (3, 28, 28), "colour")
 
 
 # ----------------------------------------------------------------------------- the pieces
@@ -255,6 +261,8 @@ def test_with_matplotlib_the_curves_are_drawn(tmp_path):
                 "test_acc": 0.5 + e / 11, "seconds": 1.0} for e in (1, 2, 3)]  # fmt: skip
     path = training.plot_curves(tmp_path, history)
     assert path == tmp_path / "curves.png" and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    history[0]["batches"] = [[2.0 - i / 10, i / 10] for i in range(10)]  # one epoch with its batches
+    assert training.plot_curves(tmp_path, history[:1]) == path
 
 
 @pytest.mark.skipif(not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists(), reason=f"no MNIST files in {MNIST_DIR}")

@@ -8,8 +8,10 @@ costs a handful of numpy calls, not a Python call per image. The layouts follow 
 * ``ToTensor`` turns them into a float32 ``Tensor`` ``(N, C, H, W)`` in [0, 1];
 * after it, the last two axes are height and width.
 
-The random transforms each own a ``numpy.random.Generator`` (``seed=`` makes it reproducible),
-so their draws do not disturb model initialisation or shuffling.
+The random transforms each own a ``numpy.random.Generator``, so their draws do not disturb
+model initialisation or shuffling. ``seed=`` fixes it; without one its seed is drawn from
+minigrad's generator, so ``minigrad.manual_seed`` makes the augmentation reproducible, as
+``torch.manual_seed`` does for torchvision's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.generator import default_generator
 from minigrad.tensor import Tensor
 
 Batch = Any  # a numpy array (before ToTensor) or a Tensor (after it)
@@ -31,6 +34,11 @@ def _array(batch: Batch) -> np.ndarray:
 def _like(batch: Batch, result: np.ndarray) -> Batch:
     """Return ``result`` as the same kind (Tensor or array) as the input batch."""
     return Tensor(result) if isinstance(batch, Tensor) else result
+
+
+def _own_generator(seed: int | None) -> np.random.Generator:
+    """A generator of its own: seeded with ``seed``, or with a draw from minigrad's generator."""
+    return np.random.default_rng(seed if seed is not None else int(default_generator().integers(2**63)))
 
 
 def _spatial_axes(batch: Batch) -> tuple[int, int]:
@@ -122,7 +130,7 @@ class RandomCrop:
         if padding < 0 or min(self.size) <= 0:
             raise ValueError(f"RandomCrop needs a positive size and padding >= 0, got size {size}, padding {padding}")
         self.padding = padding
-        self.generator = np.random.default_rng(seed)
+        self.generator = _own_generator(seed)
 
     def __call__(self, batch: Batch) -> Batch:
         images = np.moveaxis(_array(batch), _spatial_axes(batch), (1, 2))  # (N, H, W, rest...)
@@ -154,7 +162,7 @@ class RandomHorizontalFlip:
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"RandomHorizontalFlip probability has to be between 0 and 1, got {p}")
         self.p = p
-        self.generator = np.random.default_rng(seed)
+        self.generator = _own_generator(seed)
 
     def __call__(self, batch: Batch) -> Batch:
         images = _array(batch)

@@ -117,8 +117,11 @@ def _read_verified_idx(path: Path, checksum: str, raw_checksum: str | None, titl
     differs = f"{path}: md5 does not match the original {title} file, and its content is not the original either"
     if array.shape != expected:
         raise ValueError(f"{differs}: expected shape {expected}, found {array.shape}")
-    if raw_checksum and hashlib.md5(raw).hexdigest() != raw_checksum:
-        raise ValueError(f"{differs}: decompressed md5 {hashlib.md5(raw).hexdigest()}, expected {raw_checksum}")
+    raw_md5 = hashlib.md5(raw).hexdigest()
+    if raw_checksum and raw_md5 != raw_checksum:
+        raise ValueError(f"{differs}: decompressed md5 {raw_md5}, expected {raw_checksum}")
+    if title != "MNIST" and raw_md5 == MNIST_RAW_MD5.get(path.name):  # same format and sizes: only md5 tells
+        raise ValueError(f"{path}: this is the MNIST digits file, not {title}'s; {title} needs its own folder")
     return array
 
 
@@ -167,6 +170,11 @@ def _files_missing_error(title: str, root: Path, names: list[str], mirror: str) 
     )
 
 
+def _with_offline_hint(error: RuntimeError, root: Path, names: list[str]) -> RuntimeError:
+    """A failed download, plus what to put where to go on without the network."""
+    return RuntimeError(f"{error}\nWithout the network, put these files into {root} by hand: {', '.join(names)}")
+
+
 class MNIST(ImageDataset):
     """The MNIST digits: 60,000 training and 10,000 test images, uint8 (N, 28, 28).
 
@@ -195,10 +203,14 @@ class MNIST(ImageDataset):
         if self.root.exists() and not self.root.is_dir():
             raise NotADirectoryError(f"{self.root} is a file; {self.title} needs a folder for its files")
         missing = [n for n in names if not (self.root / n).exists()]
-        if missing and not download:
-            raise _files_missing_error(self.title, self.root, missing, self.mirrors[0])
+        if missing and not download:  # name every absent file of the dataset, not just this split's
+            absent = [n for n in self.files if not (self.root / n).exists()]
+            raise _files_missing_error(self.title, self.root, absent, self.mirrors[0])
         for name in missing:
-            download_file([m + name for m in self.mirrors], self.root / name, self.files[name])
+            try:
+                download_file([m + name for m in self.mirrors], self.root / name, self.files[name])
+            except RuntimeError as error:
+                raise _with_offline_hint(error, self.root, missing) from None
         images, labels = (
             _read_verified_idx(self.root / n, self.files[n], self.raw_md5.get(n), self.title) for n in names
         )
@@ -258,12 +270,16 @@ class CIFAR10(ImageDataset):
         folder = self.root / CIFAR10_FOLDER
         names = CIFAR10_TRAIN_FILES if train else CIFAR10_TEST_FILES
         missing = [n for n in names if not (folder / n).exists()]
+        archive = CIFAR10_MIRRORS[0] + CIFAR10_ARCHIVE[0]
         if missing and download:
-            self._download()
+            try:
+                self._download()
+            except RuntimeError as error:
+                raise _with_offline_hint(error, self.root, [CIFAR10_ARCHIVE[0]]) from None
         elif missing:
-            archive = CIFAR10_MIRRORS[0] + CIFAR10_ARCHIVE[0]
+            absent = [n for n in CIFAR10_TRAIN_FILES + CIFAR10_TEST_FILES if not (folder / n).exists()]
             raise FileNotFoundError(
-                f"CIFAR10 files missing from {folder}: {', '.join(missing)}. Extract {archive} "
+                f"CIFAR10 files missing from {folder}: {', '.join(absent)}. Extract {archive} "
                 f"(the binary version) into {self.root}, or pass download=True (--download on the command line)"
             )
         parts = [read_cifar_batch(folder / n, CIFAR10_RECORDS_PER_FILE) for n in names]
