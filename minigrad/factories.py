@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.devices import check_device, contiguous_format, preserve_format, strided
-from minigrad.dtypes import LEGACY_TYPE_NAMES, DefaultDType, DTypeLike, Scalar, as_array, int64, resolve_dtype
+from minigrad.dtypes import LEGACY_TYPE_NAMES, DefaultDType, DTypeLike, Scalar, array_of, as_array, int64, resolve_dtype
 from minigrad.generator import Generator, default_generator, generator_of, initial_seed, manual_seed, seed
 from minigrad.shapes import Size, shape_from_args
 from minigrad.tensor import Tensor, from_numpy
@@ -540,18 +540,20 @@ class LegacyTensorType(type):
         return isinstance(instance, Tensor) and instance.dtype == cls.dtype
 
     def __call__(cls, *data: Any) -> Tensor:  # type: ignore[override]
-        if all(isinstance(n, int) and not isinstance(n, bool) for n in data) or (
-            len(data) == 1 and isinstance(data[0], Size)
-        ):
+        if all(_is_int(n) for n in data) or (len(data) == 1 and isinstance(data[0], Size)):
             return empty(*(data or (0,)), dtype=cls.dtype)  # a shape (no arguments: shape (0,))
-        if len(data) != 1:
-            raise TypeError(f"{cls.__name__}() takes one sequence of data or a shape of ints, got {data!r}")
+        if len(data) == 1 and isinstance(data[0], (str, bytes)):
+            raise TypeError(f"{cls.__name__}(): invalid data type '{type(data[0]).__name__}'")
+        if len(data) != 1 or np.ndim(array_of(data[0])) == 0:
+            raise TypeError(f"{cls.__name__}(): expected a sequence of data or a shape of ints, got {data!r}")
         (values,) = data
         if isinstance(values, Tensor) and values.dtype != cls.dtype:
             raise TypeError(f"{cls.__name__}(tensor): the tensor is {values.dtype}, expected {cls.dtype}")
-        if isinstance(values, str):
-            raise TypeError(f"{cls.__name__}(): invalid data type 'str'")
-        return tensor(np.asarray(values.array if isinstance(values, Tensor) else values).astype(cls.dtype))
+        return tensor(values, dtype=cls.dtype)  # its checks: no silent overflow, no NaN made an int
+
+
+def _is_int(n: Any) -> bool:
+    return isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_))
 
 
 def _legacy_type(dtype: np.dtype, type_name: str) -> LegacyTensorType:

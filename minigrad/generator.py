@@ -78,6 +78,13 @@ def default_generator() -> np.random.Generator:
     return default.rng
 
 
+def child_generator(seed: int | None = None) -> np.random.Generator:
+    """A numpy generator of its own: seeded with ``seed``, or else with one draw from minigrad's
+    generator, so that ``manual_seed`` makes it reproducible (the DataLoader's, a random
+    transform's)."""
+    return np.random.default_rng(seed if seed is not None else int(default.rng.integers(2**63)))
+
+
 def generator_of(generator: Any) -> np.random.Generator:
     """The numpy generator to draw from: the default one for None, a ``Generator``'s own, or a
     ``numpy.random.Generator`` as it is."""

@@ -92,7 +92,7 @@ def type(x: Tensor, dtype: Any = None, non_blocking: builtins.bool = False, **kw
     (to a dtype, or to a type string)."""
     if dtype is None:
         return type_name(x.dtype)
-    if isinstance(dtype, builtins.type) and hasattr(dtype, "dtype"):  # a legacy type: minigrad.LongTensor
+    if isinstance(getattr(dtype, "dtype", None), np.dtype):  # a legacy type: minigrad.LongTensor
         dtype = dtype.dtype
     return cast(x, dtype_of_type_name(dtype) if isinstance(dtype, str) else dtype)
 

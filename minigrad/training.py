@@ -11,6 +11,7 @@ Only minigrad's public API is used, so this file is also an example of it.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -240,8 +241,15 @@ def write_metrics(out: Path, history: list[dict[str, Any]], arguments: dict[str,
     the arguments and the seed."""
     path = out / "metrics.json"
     record = {"arguments": arguments, "seed": arguments.get("seed"), "epochs": history, **extra}
-    path.write_text(json.dumps(record, indent=2) + "\n")
+    path.write_text(_innermost_lists_on_one_line(json.dumps(record, indent=2)) + "\n")
     return path
+
+
+def _innermost_lists_on_one_line(text: str) -> str:
+    """Indented JSON with each list of plain values on one line: one line per batch ([loss,
+    accuracy]), not one per number. (JSON strings hold no raw newline, so only the line breaks
+    between values are removed.)"""
+    return re.sub(r"\[([^\[\]{}]*)\]", lambda match: "[" + re.sub(r"\n\s*", " ", match[1]).strip() + "]", text)
 
 
 def plot_curves(out: Path, history: list[dict[str, Any]]) -> Path | None:
@@ -256,7 +264,7 @@ def plot_curves(out: Path, history: list[dict[str, Any]]) -> Path | None:
         return None
     epochs = [h["epoch"] for h in history]
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
-    # Batch i of n in epoch e sits at e - 1 + (i + 1) / n, so its epoch's mean lands at e.
+    # Batch i of n in epoch e sits at e - 1 + (i + 1) / n: the last batch of epoch e at e, beside its epoch's point.
     steps = [
         (h["epoch"] - 1 + (i + 1) / len(h["batches"]), *b) for h in history for i, b in enumerate(h.get("batches", []))
     ]

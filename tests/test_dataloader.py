@@ -230,6 +230,21 @@ def test_random_transforms_without_a_seed_follow_manual_seed():
     assert not np.array_equal(augmented(0), augmented(1))
 
 
+def test_random_transforms_are_seeded_at_their_first_batch_and_building_one_draws_nothing():
+    images = np.random.default_rng(0).integers(0, 255, (16, 8, 8)).astype(np.uint8)
+    pipeline = Compose([RandomCrop(8, padding=2), RandomHorizontalFlip()])  # built before the seed is set
+    minigrad.manual_seed(3)
+    first = pipeline(images)
+    again = Compose([RandomCrop(8, padding=2), RandomHorizontalFlip()])
+    minigrad.manual_seed(3)
+    np.testing.assert_array_equal(again(images), first)
+    minigrad.manual_seed(0)
+    weights = minigrad.nn.Linear(3, 2).weight.array.copy()
+    minigrad.manual_seed(0)
+    RandomCrop(8, padding=2), RandomHorizontalFlip()
+    np.testing.assert_array_equal(minigrad.nn.Linear(3, 2).weight.array, weights)  # model init undisturbed
+
+
 def test_compose_runs_in_order():
     pipeline = Compose([ToTensor(), Normalize((0.5,), (0.5,))])
     out = pipeline(np.array([[[0, 255]]], dtype=np.uint8))

@@ -351,6 +351,16 @@ def test_legacy_tensor_types_behave_as_pytorchs():
         assert isinstance(x.type(ours), ours) and isinstance(x, ours) == (name == "FloatTensor")
     with pytest.raises(TypeError, match="str"):
         minigrad.FloatTensor("a")
+    for scalar in (2.5, True):  # data must be a sequence, as in PyTorch
+        with pytest.raises(TypeError, match="sequence"):
+            minigrad.FloatTensor(scalar)
+    wrapping = [([float("nan")], minigrad.LongTensor), ([1e20], minigrad.LongTensor), ([300], minigrad.ByteTensor)]
+    for bad, legacy in wrapping:
+        with pytest.raises((ValueError, OverflowError)):  # PyTorch refuses too; nothing wraps around silently
+            legacy(bad)
+    assert minigrad.FloatTensor(np.int64(3)).shape == tuple(torch.FloatTensor(np.int64(3)).shape) == (3,)
+    x = minigrad.tensor([1.5, -2.5])
+    assert x.type(np.float64).dtype == np.float64 and x.type(np.float32) is x  # numpy's types are dtypes here
     assert minigrad.is_anomaly_enabled() is torch.is_anomaly_enabled() is False
 
 
@@ -541,6 +551,8 @@ PRINTED = [
     np.array([[True, False]]),
     np.zeros((0, 3)),
     np.zeros(0, dtype=np.int64),
+    np.array([-0.0, 1.5, -2.0]),  # negative zero prints as -0.
+    rng(9).standard_normal((2, 3, 4)),  # 3-d: blank lines between the blocks
 ]
 
 
@@ -553,6 +565,16 @@ def test_tensors_print_as_pytorch_prints_them(values):
         ours = repr(minigrad.tensor(values.astype(dtype))).replace("minigrad.", "")
         theirs = repr(torch.tensor(values.astype(dtype))).replace("torch.", "")
         assert ours == theirs
+
+
+def test_a_tensor_in_a_graph_prints_its_suffix_as_pytorch_does():
+    if torch is None:
+        pytest.skip("PyTorch is not installed: nothing to compare the printed text with")
+    values = np.array([[1.5, -2.0], [0.25, 3.0]], dtype=np.float32)
+    ours, theirs = minigrad.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    assert repr(ours) == repr(theirs)
+    # the numbers and the layout are PyTorch's; only the node's name differs (<Mul> for <MulBackward0>)
+    assert repr(ours * 2).replace("<Mul>", "<MulBackward0>") == repr(theirs * 2)
 
 
 @pytest.mark.parametrize("options", [{"precision": 2}, {"sci_mode": True}, {"sci_mode": False}, {"profile": "short"}])

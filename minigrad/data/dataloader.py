@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.factories import default_generator
-from minigrad.generator import generator_of
+from minigrad.generator import child_generator, generator_of
 from minigrad.tensor import Tensor
 
 
@@ -162,7 +161,7 @@ class DataLoader:
             raise ValueError("DataLoader: pass generator or seed, not both")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, int(batch_size), shuffle, drop_last
         if generator is None:
-            generator = np.random.default_rng(seed if seed is not None else int(default_generator().integers(2**63)))
+            generator = child_generator(seed)
         self.generator = generator_of(generator)  # a minigrad.Generator (torch.Generator) gives its numpy one
         self.collate_fn = collate_fn
 

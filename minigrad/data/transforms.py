@@ -8,10 +8,11 @@ costs a handful of numpy calls, not a Python call per image. The layouts follow 
 * ``ToTensor`` turns them into a float32 ``Tensor`` ``(N, C, H, W)`` in [0, 1];
 * after it, the last two axes are height and width.
 
-The random transforms each own a ``numpy.random.Generator``, so their draws do not disturb
-model initialisation or shuffling. ``seed=`` fixes it; without one its seed is drawn from
-minigrad's generator, so ``minigrad.manual_seed`` makes the augmentation reproducible, as
-``torch.manual_seed`` does for torchvision's.
+The random transforms each own a ``numpy.random.Generator``, made at their first batch, so
+their draws do not disturb model initialisation or shuffling. ``seed=`` fixes it; without one
+its seed is one draw from minigrad's generator at that first batch, so ``minigrad.manual_seed``
+before training makes the augmentation reproducible, as ``torch.manual_seed`` does for
+torchvision's.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.generator import default_generator
+from minigrad.generator import child_generator
 from minigrad.tensor import Tensor
 
 Batch = Any  # a numpy array (before ToTensor) or a Tensor (after it)
@@ -36,9 +37,23 @@ def _like(batch: Batch, result: np.ndarray) -> Batch:
     return Tensor(result) if isinstance(batch, Tensor) else result
 
 
-def _own_generator(seed: int | None) -> np.random.Generator:
-    """A generator of its own: seeded with ``seed``, or with a draw from minigrad's generator."""
-    return np.random.default_rng(seed if seed is not None else int(default_generator().integers(2**63)))
+class RandomTransform:
+    """A transform that draws random numbers from a generator of its own, made at its first use
+    (``child_generator``): building one draws nothing from minigrad's generator."""
+
+    def __init__(self, seed: int | None) -> None:
+        self.seed = seed
+        self._generator: np.random.Generator | None = None
+
+    @property
+    def generator(self) -> np.random.Generator:
+        if self._generator is None:
+            self._generator = child_generator(self.seed)
+        return self._generator
+
+    @generator.setter
+    def generator(self, generator: np.random.Generator) -> None:
+        self._generator = generator
 
 
 def _spatial_axes(batch: Batch) -> tuple[int, int]:
@@ -115,7 +130,7 @@ class Normalize:
         return f"Normalize(mean={self.mean}, std={self.std})"
 
 
-class RandomCrop:
+class RandomCrop(RandomTransform):
     """Pad each side by ``padding`` zeros, then cut a ``size`` window at a random place, drawn
     per image. The gather is one fancy index: rows ``top + arange(h)`` and columns
     ``left + arange(w)``, broadcast over the batch.
@@ -130,7 +145,7 @@ class RandomCrop:
         if padding < 0 or min(self.size) <= 0:
             raise ValueError(f"RandomCrop needs a positive size and padding >= 0, got size {size}, padding {padding}")
         self.padding = padding
-        self.generator = _own_generator(seed)
+        super().__init__(seed)
 
     def __call__(self, batch: Batch) -> Batch:
         images = np.moveaxis(_array(batch), _spatial_axes(batch), (1, 2))  # (N, H, W, rest...)
@@ -151,7 +166,7 @@ class RandomCrop:
         return f"RandomCrop(size={self.size}, padding={self.padding})"
 
 
-class RandomHorizontalFlip:
+class RandomHorizontalFlip(RandomTransform):
     """Mirror each image left to right with probability ``p``, drawn per image.
 
     >>> RandomHorizontalFlip(p=1.0)(np.array([[[1, 2, 3]]])).tolist()
@@ -162,7 +177,7 @@ class RandomHorizontalFlip:
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"RandomHorizontalFlip probability has to be between 0 and 1, got {p}")
         self.p = p
-        self.generator = _own_generator(seed)
+        super().__init__(seed)
 
     def __call__(self, batch: Batch) -> Batch:
         images = _array(batch)

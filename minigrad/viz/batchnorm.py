@@ -114,7 +114,7 @@ def batchnorm_backward_graphs(shape: tuple[int, ...] = (4, 3)) -> Drawing:
             drawer = Drawer(graph, False, False, RECOMPUTED, only_backward=True, prefix=prefix, fold=True)
             drawer.draw(side, legend=False)
             rows += [row for row in drawer.legend_rows() if row not in rows]
-    drawer._legend(drawing, rows)
+    drawer.draw_legend(drawing, rows)  # one legend for both sides
     return fit_slide(drawing)
 
 

@@ -379,7 +379,7 @@ class Drawer:
             target.edge(tail, head, style="invis")
         self._boxes_in_rows(target)
         if legend:
-            self._legend(target)
+            self.draw_legend(target)
 
     @staticmethod
     def is_label(t: TensorNode) -> bool:
@@ -519,7 +519,8 @@ class Drawer:
     def edge_attrs(self, t: TensorNode) -> dict[str, str]:
         return {"style": "dashed", "color": "#888888"} if t.kind == "constant" else {}
 
-    def _legend(self, target: graphviz.Digraph, rows: list[tuple[str, str, bool]] | None = None) -> None:
+    def draw_legend(self, target: graphviz.Digraph, rows: list[tuple[str, str, bool]] | None = None) -> None:
+        """The small table of node styles: this drawing's own rows, or ``rows`` gathered from several."""
         rows = self.legend_rows() if rows is None else rows
         dashed_cell = ' STYLE="dashed"'
         cells = "".join(
