@@ -15,9 +15,10 @@ tensor([0.2500, 0.1050])
 from __future__ import annotations
 
 import math
+import warnings
 from typing import TYPE_CHECKING, Any
 
-from minigrad.dtypes import DefaultDType, Scalar, is_floating, largest
+from minigrad.dtypes import DefaultDType, Scalar, bool_, int64, is_floating, largest
 from minigrad.shapes import normalize_dim, reduction_axes
 
 if TYPE_CHECKING:  # only for the annotations: at run time this module reaches Tensors through their methods
@@ -75,6 +76,32 @@ def remainder(x: Tensor, other: Any) -> Tensor:
     return x - other * (x // other)
 
 
+def fmod(x: Tensor, other: Any) -> Tensor:
+    """x - other * trunc(x / other): the sign follows x (C's fmod), where ``remainder``'s follows
+    the divisor. The truncated quotient is a constant (gradient 1 for x, -trunc(x / other) for
+    other), made of floor divisions, which are exact (``//`` is computed from the exact fmod):
+    floor(x / other) where x and other have the same sign, else -floor(-x / other). (Not
+    trunc(x / other): -7.5 / 0.1 rounds to exactly -75, but 0.1 is a little more than a tenth,
+    so the quotient is -74 and fmod(-7.5, 0.1) is -0.0999...)"""
+    quotient = (x // other).where((x < 0) == (other < 0), -((-x) // other))
+    return x - other * quotient
+
+
+def addcmul(x: Tensor, tensor1: Any, tensor2: Any, *, value: Scalar = 1) -> Tensor:
+    """x + value * tensor1 * tensor2."""
+    return add(x, tensor1 * tensor2, alpha=value)
+
+
+def addcdiv(x: Tensor, tensor1: Any, tensor2: Any, *, value: Scalar = 1) -> Tensor:
+    """x + value * tensor1 / tensor2 (a true division: integer tensor1 and tensor2 are refused,
+    as in PyTorch, whose old addcdiv divided them as integers)."""
+    if not is_floating(getattr(tensor1, "dtype", DefaultDType.value)) and not is_floating(
+        getattr(tensor2, "dtype", DefaultDType.value)
+    ):
+        raise RuntimeError("addcdiv: integer tensor1 / tensor2 is not supported; cast one of them to a float dtype")
+    return add(x, tensor1 / tensor2, alpha=value)
+
+
 def neg(x: Tensor) -> Tensor:
     return -x
 
@@ -108,6 +135,12 @@ def log10(x: Tensor) -> Tensor:
 
 def tan(x: Tensor) -> Tensor:
     return floating(x).sin() / floating(x).cos()
+
+
+def acos(x: Tensor) -> Tensor:
+    """arccos x = pi/2 - arcsin x. (As written, it keeps asin's absolute error, about 1e-16 in
+    float64 and 1e-7 in float32; near x = 1, where acos is small, that is a larger relative error.)"""
+    return math.pi / 2 - floating(x).asin()
 
 
 def sinh(x: Tensor) -> Tensor:
@@ -265,6 +298,68 @@ def _product_of_last(x: Tensor) -> Tensor:
     if length % 2:
         return _product_of_last(x[..., :-1]) * x[..., -1]
     return _product_of_last(x[..., : length // 2] * x[..., length // 2 :])
+
+
+def cumprod(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running products along ``dim``: out[i] = x[0] * ... * x[i]. Computed as a scan of log2(n)
+    steps (Hillis & Steele 1986): at step s, out[i] *= out[i - s] for i >= s, with s = 1, 2, 4, ...
+    Only multiplications, no division by x, so the derived gradient is exact where x has zeros
+    (a gradient written as out / x would give 0/0 there)."""
+    x = x if dtype is None else x.to(dtype)
+    if dtype is None and (x.dtype == bool_ or (x.dtype.kind in "iu" and x.dtype != int64)):
+        x = x.to(int64)  # PyTorch multiplies integers in int64
+    axis = normalize_dim(dim, x.ndim)
+    if x.ndim == 0:
+        return x
+    out = x.movedim(axis, -1)
+    length = out.shape[-1]
+    position = out.new_tensor(list(range(length)))
+    shift = 1
+    while shift < length:  # log2(n) steps, each over the whole tensor
+        earlier = out.roll(shift, -1).where(position >= shift, 1)  # out[i - shift], and 1 for i < shift
+        out = out * earlier
+        shift *= 2
+    return out.movedim(-1, axis)
+
+
+def nansum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The sum with NaN counted as 0 (and given gradient 0)."""
+    kept = x.where(~x.isnan(), 0) if is_floating(x.dtype) else x
+    return kept.sum(dim, keepdim, dtype=dtype)
+
+
+def nanmean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The mean of the elements that are not NaN (NaN where all are)."""
+    x = x if dtype is None else x.to(dtype)
+    if not is_floating(x.dtype):
+        raise RuntimeError(f"nanmean() needs a floating point tensor, got dtype {x.dtype}; use .float() first")
+    present = ~x.isnan()
+    return x.where(present, 0).sum(dim, keepdim) / present.sum(dim, keepdim).to(x.dtype)
+
+
+def cross(x: Tensor, other: Any, dim: int | None = None) -> Tensor:
+    """The cross product of 3-vectors along ``dim``: (x1 o2 - x2 o1, x2 o0 - x0 o2, x0 o1 - x1 o0),
+    which is x rolled by -1 times other rolled by 1, minus x rolled by 1 times other rolled by -1.
+    Without ``dim``, the first dim of size 3, with PyTorch's deprecation warning (its default
+    will become -1, as in ``torch.linalg.cross``)."""
+    if x.ndim != other.ndim:
+        raise RuntimeError(f"cross: inputs must have the same number of dims, got shapes {x.shape} and {other.shape}")
+    if dim is None:
+        warnings.warn(
+            "cross() without dim takes the first dim of size 3; this default is deprecated in PyTorch "
+            "(it will become -1, as in torch.linalg.cross): pass dim explicitly",
+            UserWarning,
+            stacklevel=2,
+        )
+        dim = next((d for d, n in enumerate(x.shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError(f"cross: no dimension of size 3 in input of shape {x.shape}")
+    axis = normalize_dim(dim, x.ndim)
+    if x.shape[axis] != 3 or other.shape[axis] != 3:
+        raise RuntimeError(
+            f"cross: dim {axis} must have length 3 in both inputs, got shapes {x.shape} and {other.shape}"
+        )
+    return x.roll(-1, axis) * other.roll(1, axis) - x.roll(1, axis) * other.roll(-1, axis)
 
 
 def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:

@@ -295,6 +295,49 @@ class Erf(Primitive):
         return (grad * (2 / math.sqrt(math.pi)) * (-(a * a)).exp(),)  # d erf(a)/da = 2/sqrt(pi) exp(-a^2)
 
 
+class Atan(Primitive):
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.arctan(a)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        (a,) = self.inputs
+        return (grad / (1 + a * a),)  # d atan(a)/da = 1 / (1 + a^2)
+
+
+class Asin(Primitive):
+    """arcsin; ``acos`` is the composite pi/2 - asin."""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.arcsin(a)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        (a,) = self.inputs
+        return (grad * (1 - a * a) ** -0.5,)  # d asin(a)/da = 1 / sqrt(1 - a^2) (inf at |a| = 1, as in PyTorch)
+
+
+class Atan2(Primitive):
+    """The angle of the point (b, a): atan2(a, b), in (-pi, pi]. A primitive, not atan(a / b)
+    plus a quadrant: numpy's keeps the signs of zeros (atan2(-0., -1) = -pi) and infinities
+    (atan2(inf, inf) = pi/4), and a / b has no gradient at b = 0."""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.arctan2(a, b)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        a, b = self.inputs
+        # d/da = b / (a^2 + b^2);  d/db = -a / (a^2 + b^2). At a = b = 0 both are taken as 0, as in PyTorch.
+        radius2 = a * a + b * b
+        if (radius2.array == 0).any():
+            radius2 = Where()(radius2 == 0, radius2.new_tensor(1.0), radius2)  # then a = b = 0: 0 / 1
+        return (grad * b / radius2 if a.requires_grad else None, -(grad * a) / radius2 if b.requires_grad else None)
+
+
 class Maximum(Primitive):
     """Elementwise max. On ties the gradient is split evenly, as in PyTorch."""
 

@@ -179,6 +179,8 @@ class Tensor:
     device = property(tensor_convert.device)
     layout = strided
     is_cuda = is_sparse = is_quantized = is_meta = is_mps = False
+    is_cpu = True
+    itemsize, nbytes = property(tensor_convert.itemsize), property(tensor_convert.nbytes)
 
     @property
     def is_leaf(self) -> bool:
@@ -386,6 +388,16 @@ class Tensor:
     def erf(self) -> Tensor:
         return ops.Erf()(composites.floating(self))
 
+    def atan(self) -> Tensor:
+        return ops.Atan()(composites.floating(self))
+
+    def asin(self) -> Tensor:
+        return ops.Asin()(composites.floating(self))
+
+    def atan2(self, other: Any) -> Tensor:
+        """The angle of the point (other, self), in (-pi, pi]; integers become floats."""
+        return ops.Atan2()(*_operands(self, other, true_division=True))
+
     def square(self) -> Tensor:
         return self * self
 
@@ -426,6 +438,10 @@ class Tensor:
     reciprocal, lerp, frac = composites.reciprocal, composites.lerp, composites.frac
     abs = absolute = __abs__ = composites.abs
     tan, sinh, cosh = composites.tan, composites.sinh, composites.cosh
+    arctan, arcsin, arctan2 = atan, asin, atan2
+    acos = arccos = composites.acos
+    fmod = composites.fmod
+    addcmul, addcdiv = composites.addcmul, composites.addcdiv
     exp2 = composites.exp2
     expm1 = composites.expm1
     log1p = composites.log1p
@@ -466,6 +482,9 @@ class Tensor:
     softmax = _numpy_names(composites.softmax)
     log_softmax = _numpy_names(composites.log_softmax)
     count_nonzero = composites.count_nonzero
+    nansum, nanmean = _numpy_names(composites.nansum), _numpy_names(composites.nanmean)
+    cumprod = composites.cumprod
+    cross = composites.cross
 
     # ------------------------------------------------------------------------- shape (tensor_shape.py)
 
@@ -489,7 +508,9 @@ class Tensor:
     repeat, tile = tensor_shape.repeat, tensor_shape.tile
     split, chunk, unbind = tensor_shape.split, tensor_shape.chunk, tensor_shape.unbind
     narrow, select, index_select = tensor_shape.narrow, tensor_shape.select, tensor_shape.index_select
-    gather, take_along_dim = tensor_shape.gather, tensor_shape.take_along_dim
+    gather, take_along_dim, take = tensor_shape.gather, tensor_shape.take_along_dim, tensor_shape.take
+    tensor_split, repeat_interleave = tensor_shape.tensor_split, tensor_shape.repeat_interleave
+    unfold, diff = tensor_shape.unfold, tensor_shape.diff
     scatter, scatter_add = tensor_shape.scatter, tensor_shape.scatter_add
     masked_fill, masked_select = tensor_shape.masked_fill, tensor_shape.masked_select
     tril = tensor_shape.tril
@@ -526,7 +547,11 @@ class Tensor:
     sign = sgn = _without_gradient(np.sign, name="sign")
     isfinite, isnan, isinf = _without_gradient(np.isfinite), _without_gradient(np.isnan), _without_gradient(np.isinf)
     floor, ceil, trunc = _without_gradient(np.floor), _without_gradient(np.ceil), _without_gradient(np.trunc)
-    round = _without_gradient(np.round, "decimals", name="round")
+
+    def round(self, *, decimals: builtins.int = 0) -> Tensor:
+        """Round half to even (PyTorch's and numpy's rule) to ``decimals`` places (negative:
+        tens, hundreds, ...); like floor, a constant with no gradient."""
+        return Tensor._make(np.asarray(np.round(self.array, decimals)))
 
     all, any = tensor_compare.all, tensor_compare.any
     isclose, allclose, equal = tensor_compare.isclose, tensor_compare.allclose, tensor_compare.equal

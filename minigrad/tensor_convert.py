@@ -183,6 +183,16 @@ def element_size(x: Tensor) -> Any:
     return x.array.itemsize
 
 
+def itemsize(x: Tensor) -> builtins.int:
+    """Bytes per element (``x.itemsize``, the property form of ``element_size()``)."""
+    return x.array.itemsize
+
+
+def nbytes(x: Tensor) -> builtins.int:
+    """Bytes of the elements: ``numel() * itemsize`` (also for an expanded tensor, as in PyTorch)."""
+    return x.array.size * x.array.itemsize
+
+
 def is_floating_point(x: Tensor) -> builtins.bool:
     return is_floating(x.dtype)
 

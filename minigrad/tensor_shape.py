@@ -16,6 +16,7 @@ The module defines PyTorch's ``max`` and ``min`` (as Tensor methods), so Python'
 from __future__ import annotations
 
 import builtins
+import functools
 from collections import namedtuple
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from minigrad import ops
-from minigrad.dtypes import array_of
+from minigrad.dtypes import array_of, bool_, promote_types
 from minigrad.shapes import ShapeError, normalize_dim, resolve_shape, shape_from_args
 
 if TYPE_CHECKING:  # annotations only: these functions reach Tensors through their methods
@@ -311,6 +312,105 @@ def take_along_dim(x: Tensor, indices: Any, dim: int | None = None) -> Tensor:
     if dim is None:
         return gather(flatten(x), 0, np.asarray(array_of(indices)).reshape(-1))
     return gather(x, dim, indices)
+
+
+def take(x: Tensor, index: Any) -> Tensor:
+    """The elements at ``index`` (an integer tensor; negative counts from the end) of x read as
+    1-D; the result has the index's shape."""
+    index = np.asarray(array_of(index))
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"take: index must be an integer tensor, got dtype {index.dtype}")
+    size = x.array.size
+    if index.size and not -size <= index.min() <= index.max() < size:
+        bad = index.max() if index.max() >= size else index.min()
+        raise IndexError(f"take: index {bad} is out of range for a tensor of {size} elements")
+    return getitem(reshape(x, -1), index)
+
+
+def tensor_split(x: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces along ``dim``: ``n`` sections of sizes differing by at most one (the first
+    ``length % n`` one longer), or the pieces between the given indices, which are read as
+    Python slice bounds (``[1, 4]``: ``x[:1]``, ``x[1:4]``, ``x[4:]``)."""
+    if x.ndim == 0:
+        raise ShapeError("tensor_split expects a tensor of at least one dim, got a 0-d tensor")
+    dim = normalize_dim(dim, x.ndim)
+    spec = indices_or_sections
+    if isinstance(spec, np.ndarray) or hasattr(spec, "_op"):
+        spec = np.asarray(array_of(spec))
+        if spec.dtype.kind not in "iu" or spec.ndim > 1:
+            raise TypeError(f"tensor_split: indices_or_sections must be an integer tensor of 0 or 1 dims, "
+                            f"got dtype {spec.dtype} and shape {spec.shape}")  # fmt: skip
+        spec = int(spec) if spec.ndim == 0 else spec.tolist()
+    if isinstance(spec, (int, np.integer)):
+        if spec <= 0:
+            raise ValueError(f"tensor_split: the number of sections must be larger than 0, got {spec}")
+        size, longer = divmod(x.shape[dim], int(spec))
+        bounds = [i * size + builtins.min(i, longer) for i in range(1, int(spec))]
+    else:
+        bounds = [int(i) for i in spec]
+    starts, stops = [0, *bounds], [*bounds, None]
+    return tuple(getitem(x, (slice(None),) * dim + (slice(a, b),)) for a, b in zip(starts, stops))
+
+
+def repeat_interleave(x: Tensor, repeats: Any, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
+    """Each element (or each slice along ``dim``) repeated ``repeats`` times in place:
+    [a, b].repeat_interleave(2) is [a, a, b, b]. ``repeats`` is one count, or one per slice.
+    Without ``dim``, x is read as 1-D. An index that picks each slice again, so the gradient
+    of a slice is the sum over its copies."""
+    if dim is None:
+        x, dim = flatten(x), 0
+    dim = normalize_dim(dim, x.ndim)
+    counts = np.asarray(array_of(repeats))
+    if counts.dtype.kind not in "iu" or counts.ndim > 1:
+        raise TypeError(f"repeat_interleave: repeats must be an int or an integer tensor of 0 or 1 dims, "
+                        f"got dtype {counts.dtype} and shape {counts.shape}")  # fmt: skip
+    if (counts < 0).any():
+        raise ValueError(f"repeat_interleave: repeats must be non-negative, got {counts.tolist()}")
+    length = x.shape[dim]
+    if counts.ndim == 1 and counts.size not in (1, length):
+        raise ShapeError(f"repeat_interleave: {counts.size} repeats for dim {dim} of size {length} (shape {x.shape})")
+    index = np.repeat(np.arange(length), counts)
+    if output_size is not None and output_size != index.size:
+        raise ValueError(f"repeat_interleave: output_size={output_size}, but the repeats add up to {index.size}")
+    return getitem(x, (slice(None),) * dim + (index,))
+
+
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """All windows of ``size`` elements along ``dimension``, ``step`` apart: that dim becomes the
+    window count, and a last dim of ``size`` is added. (A copy made by one index, not a view as
+    in PyTorch; the gradient adds each window back where it came from.)"""
+    dim = normalize_dim(dimension, x.ndim)
+    length = x.shape[dim] if x.ndim else 1
+    if step <= 0:
+        raise ValueError(f"unfold: step is {step} but must be > 0")
+    if not 0 <= size <= length:
+        raise ShapeError(f"unfold: size {size} does not fit in dim {dim} of size {length} (shape {x.shape})")
+    if x.ndim == 0:
+        return reshape(x, 1)  # PyTorch's rule: a 0-d tensor unfolds to its one element
+    count = (length - size) // step + 1
+    windows = np.arange(count)[:, None] * step + np.arange(size)  # (count, size) positions
+    return movedim(getitem(movedim(x, dim, -1), (Ellipsis, windows)), -2, dim)
+
+
+def diff(x: Tensor, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+    """The n-th forward difference along ``dim``: out[i] = x[i + 1] - x[i], n times (for
+    booleans, x[i + 1] != x[i]), after ``prepend`` and ``append`` are joined to x's ends."""
+    if x.ndim == 0:
+        raise ShapeError("diff expects a tensor of at least one dim, got a 0-d tensor")
+    if n < 0:
+        raise ValueError(f"diff: the order n must be non-negative, got {n}")
+    axis = normalize_dim(dim, x.ndim)
+    parts = [p for p in (prepend, x, append) if p is not None]
+    if len(parts) > 1:
+        if any(p.ndim != x.ndim for p in parts):
+            raise ShapeError(f"diff: prepend and append need the {x.ndim} dims of the input (shape {x.shape}), "
+                             f"got shapes {[p.shape for p in parts]}")  # fmt: skip
+        dtype = functools.reduce(promote_types, [p.dtype for p in parts])
+        x = ops.Concatenate(axis)(*[p.to(dtype) for p in parts])
+    later, earlier = (slice(None),) * axis + (slice(1, None),), (slice(None),) * axis + (slice(None, -1),)
+    for _ in range(n):
+        x = getitem(x, later) != getitem(x, earlier) if x.dtype == bool_ else getitem(x, later) - getitem(x, earlier)
+    return x
 
 
 def _source(x: Tensor, src: Any, index: np.ndarray) -> Tensor:

@@ -17,6 +17,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from minigrad.tensor import Tensor
 from minigrad.tensor_inplace import write_out
 
@@ -65,6 +67,7 @@ FUNCTIONS = _forms(
     "pow", "neg", "negative", "reciprocal", "abs", "absolute", "sign", "sgn",
     "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square",
     "sin", "cos", "tan", "sinh", "cosh", "tanh", "sigmoid", "erf",
+    "atan", "arctan", "asin", "arcsin", "acos", "arccos", "atan2", "arctan2", "fmod", "addcmul", "addcdiv",
     "floor", "ceil", "trunc", "frac", "round", "clamp", "clip", "lerp", "nan_to_num",
     # comparisons
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
@@ -73,11 +76,12 @@ FUNCTIONS = _forms(
     # reductions
     "sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
     "logsumexp", "all", "any", "cumsum", "median", "kthvalue", "sort", "argsort", "msort", "topk",
+    "cumprod", "nansum", "nanmean", "diff",
     # shapes and indexing
-    "gather", "index_select", "masked_select", "take_along_dim", "tril", "triu", "diag",
+    "gather", "index_select", "masked_select", "take_along_dim", "take", "tril", "triu", "diag",
     "clamp_min", "clamp_max", "softmax", "log_softmax", "nonzero", "scatter", "scatter_add", "maximum", "minimum",
     # matrix products
-    "matmul", "mm", "bmm", "mv", "dot", "outer",
+    "matmul", "mm", "bmm", "mv", "dot", "outer", "cross",
 )  # fmt: skip
 
 # ... and without it (PyTorch's function has no out=, or returns a view):
@@ -87,7 +91,7 @@ FUNCTIONS.update(
         "transpose", "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "t", "fliplr", "flipud", "tile",
         "chunk", "unbind", "select", "masked_fill", "diagonal", "trace", "broadcast_to", "ravel", "clone",
         "numel", "is_floating_point", "is_complex", "allclose", "equal", "isclose", "narrow", "flip", "roll",
-        "isnan", "isinf", "isfinite", "detach",
+        "isnan", "isinf", "isfinite", "detach", "tensor_split",
         # the in-place forms (torch.relu_(x) is x.relu_()), with PyTorch's in-place rules
         "zero_", "fill_", "relu_", "sigmoid_", "tanh_", "exp_", "log_", "sqrt_", "square_", "sin_", "cos_",
         "abs_", "neg_", "reciprocal_", "floor_", "ceil_", "round_", "clamp_", "clip_", "clamp_min_", "clamp_max_",
@@ -110,7 +114,20 @@ def norm(
     return result if out is None else write_out(out, result, "norm")
 
 
-FUNCTIONS.update(split=split, norm=norm)
+def repeat_interleave(
+    input: Tensor, repeats: Any = None, dim: int | None = None, *, output_size: int | None = None
+) -> Tensor:
+    """``input.repeat_interleave(repeats, dim)``; with ``repeats`` left out, ``input`` holds the
+    counts, and the result is 0, 1, 2, ... each repeated that many times (PyTorch's one-argument form)."""
+    if not isinstance(input, Tensor):
+        input = Tensor(input)
+    if repeats is None:
+        counts = input.reshape(-1)
+        return Tensor._make(np.arange(len(counts))).repeat_interleave(counts, 0, output_size=output_size)
+    return input.repeat_interleave(repeats, dim, output_size=output_size)
+
+
+FUNCTIONS.update(split=split, norm=norm, repeat_interleave=repeat_interleave)
 __all__ = sorted(FUNCTIONS)
 globals().update(FUNCTIONS)
 

@@ -6,6 +6,7 @@ same lambda on both engines (the names are the same), compared with PyTorch by
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import os
 import subprocess
@@ -35,6 +36,11 @@ V = rng(2).standard_normal(4)
 CUBE = rng(3).standard_normal((2, 3, 4))
 INDEX = np.array([[0, 2, 1, 0], [2, 2, 0, 1], [1, 0, 0, 2]])  # values < 3, for dim 0 of X
 MASK = rng(4).random((3, 4)) > 0.5
+X_ZEROS = np.where(np.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 0, 0, 1]], dtype=bool), 0.0, X)  # cumprod's hard case
+X_NAN = np.where(np.array([[0, 1, 0, 0], [1, 1, 1, 1], [0, 0, 1, 0]], dtype=bool), np.nan, X)  # row 1: all NaN
+VECTORS = rng(10).standard_normal((4, 3))  # rows of 3-vectors, for cross
+REPEATS = np.array([2, 0, 3])  # one count per row of X
+TAKE = np.array([[0, 11, -1], [5, 5, 2]])  # flat positions in X (5 twice: its gradient adds up)
 WORKTREE = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
 
 # (name, function applied to both engines' tensors, inputs, whether to gradcheck)
@@ -150,6 +156,36 @@ METHODS = [
     ("all_any_dim", lambda m: (m.all(1), m.any(0), m.all(), m.any(1, keepdim=True)), (MASK,), False),
     ("nan_to_num", lambda x: (x.log()).nan_to_num(0.5, 9.0, -9.0), (X,), False),
     ("type_as_float", lambda i, x: i.type_as(x) + i.float().double(), (INDEX, X), False),
+    # the names PyTorch code reaches for, added together (composites unless said otherwise)
+    ("addcmul", lambda x, y, v: x.addcmul(y, v, value=0.5) + x.addcmul(y, y), (X, Y, V), True),
+    ("addcdiv", lambda x, y: x.addcdiv(y, y * y + 1, value=-2) + x.addcdiv(x, y * y + 2), (X, Y), True),
+    ("fmod", lambda x, y: x.fmod(0.7) + (3 * x).fmod(-0.4) + (3 * x).fmod(y.abs() + 0.5), (X, Y), True),
+    ("fmod_ints", lambda i: (i - 1).fmod(2) + (1 - i).fmod(-2), (INDEX,), False),
+    ("atan_asin_acos", lambda x: x.atan() + (x * 0.7).asin() + (x * 0.7).acos() * 2, (X,), True),  # 2 primitives
+    ("arctan_arcsin_arccos", lambda x: x.arctan() + (x * 0.7).arcsin() + (x * 0.7).arccos(), (X,), True),
+    ("atan2", lambda x, y: x.atan2(y) + y.arctan2(x) * 2, (X, Y), True),  # a primitive
+    ("atan_asin_ints", lambda i: (i.atan(), (i - 1).asin(), (i - 1).acos()), (INDEX,), False),  # float32 results
+    ("nansum", lambda x: (x.nansum(), x.nansum(1), x.nansum((0, 1), keepdim=True)), (X_NAN,), True),
+    ("nanmean", lambda x: (x.nanmean(0), x[[0, 2]].nanmean(dim=1, keepdim=True), x.nanmean()), (X_NAN,), True),
+    ("nansum_ints", lambda i: i.nansum(0), (INDEX,), False),
+    ("cumprod", lambda c: (c.cumprod(1), c.cumprod(dim=-1), c.cumprod(0)), (CUBE,), True),
+    ("cumprod_with_zeros", lambda x: (x.cumprod(1), x.cumprod(0)), (X_ZEROS,), True),
+    ("cumprod_long_row", lambda v: v.reshape(1, -1).cumprod(1), (np.tile(V, 5) * 1.2,), True),
+    ("cumprod_ints", lambda i: (i + 1).cumprod(1), (INDEX,), False),
+    ("diff", lambda c: (c.diff(), c.diff(2, 1), c.diff(dim=0), c.diff(n=0)), (CUBE,), True),
+    ("diff_prepend_append", lambda x, y: x.diff(dim=1, prepend=y[:, :1], append=y) + 0, (X, Y), True),
+    ("diff_ints_bools", lambda i, m: (i.diff(), m.diff(dim=0), i.diff(3)), (INDEX, MASK), False),
+    ("tensor_split", lambda x: x.tensor_split(3, dim=1) + x.tensor_split(2) + x.tensor_split([1, 5], 1), (X,), True),
+    ("tensor_split_bounds", lambda x: x.tensor_split([3, 1, -1], dim=1), (X,), True),
+    ("repeat_interleave", lambda x: (x.repeat_interleave(2), x.repeat_interleave(3, dim=1)), (X,), True),
+    ("repeat_interleave_counts", lambda x, r: x.repeat_interleave(r, dim=0, output_size=5), (X, REPEATS), True),
+    ("cross", lambda a, b: a.cross(b, dim=1) + a.cross(b[:1], dim=-1), (VECTORS, VECTORS[::-1] + 1), True),
+    ("cross_dim0", lambda x, y: x.cross(y, 0), (X, Y), True),
+    ("take", lambda x, i: x.take(i), (X, TAKE), True),
+    ("take_0d", lambda x, i: x.take(i[0, 1]), (X, TAKE), True),
+    ("unfold", lambda x: (x.unfold(1, 2, 1), x.unfold(0, 2, 1), x.unfold(-1, 3, 2), x.unfold(1, 0, 3)), (X,), True),
+    ("unfold_cube", lambda c: c.unfold(1, 2, 2).unfold(0, 1, 1), (CUBE,), True),
+    ("round_decimals", lambda x: ((x * 100).round(decimals=-1), x.round(decimals=2), (x * 2).round()), (X,), False),
 ]
 
 
@@ -178,6 +214,176 @@ def test_max_of_ties_splits_its_gradient_while_max_pooling_routes_to_one_index()
     compare_with_torch(
         lambda t: minigrad.nn.functional.max_pool2d(t, 2), lambda t: torch.nn.functional.max_pool2d(t, 2), tied
     )
+
+
+# ----------------------------------------------------------------------------- edge cases of the added names
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[1.0, 0.0, 3.0, 0.0, 2.0], [1.0, 0.0, 3.0, 4.0, 2.0], [0.0, 0.0, 0.0], [0.0, 2.0, -1.5], [2.0, -3.0, 0.0]],
+)
+def test_cumprod_gradient_at_zeros_is_torchs(values):
+    """A gradient written as out / x divides 0 by 0 here; the scan's derived one is exact."""
+    compare_with_torch(lambda t: t.cumprod(0), lambda t: t.cumprod(0), np.array(values), atol=1e-12)
+    compare_with_torch(lambda t: minigrad.cumprod(t, 0), lambda t: torch.cumprod(t, 0), np.array(values), atol=1e-12)
+    check_gradients(lambda t: t.cumprod(0), np.array(values))
+
+
+def test_cumprod_keeps_pytorchs_dtypes():
+    assert minigrad.tensor([1, 2, 3], dtype=minigrad.int32).cumprod(0).dtype == minigrad.int64
+    assert minigrad.tensor([True, False]).cumprod(0).tolist() == [1, 0]
+    assert minigrad.tensor([1, 2]).cumprod(0, dtype=minigrad.float64).dtype == minigrad.float64
+    assert minigrad.tensor(3.0).cumprod(0).item() == 3.0
+    long = minigrad.full((1000,), 1.001, dtype=minigrad.float64)
+    assert long.cumprod(0)[-1].item() == pytest.approx(1.001**1000, rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")  # 0 / 0 for the NaN row
+def test_nansum_and_nanmean_skip_nan():
+    x = minigrad.tensor(X_NAN, requires_grad=True)
+    assert x.nansum(1)[1].item() == 0.0 and math.isnan(x.nanmean(1)[1].item())
+    np.testing.assert_allclose(x.nansum().item(), np.nansum(X_NAN))
+    np.testing.assert_allclose(x.nanmean(0).detach().numpy(), np.nanmean(X_NAN, axis=0))
+    x.nanmean(1).nansum().backward()
+    # a NaN sends back no gradient; a row of NaN alone gets 0 (PyTorch: NaN; see docs/pytorch.md)
+    counts = (~np.isnan(X_NAN)).sum(1, keepdims=True)
+    expected = np.where(np.isnan(X_NAN), 0.0, 1.0 / np.maximum(counts, 1))
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+    with pytest.raises(RuntimeError, match=r"nanmean.*floating point"):
+        minigrad.tensor([1, 2]).nanmean()
+    assert minigrad.tensor([1, 2], dtype=minigrad.int32).nansum().dtype == minigrad.int64
+
+
+def test_fmod_follows_the_dividend_where_remainder_follows_the_divisor():
+    if torch is None:
+        pytest.skip("PyTorch is not installed: nothing to compare with")
+    values = np.array([-7.5, -3.0, -0.5, 0.0, 0.5, 3.0, 7.5, 1.0])
+    for divisor in (2.0, -2.0, 0.1, -0.7):
+        ours, theirs = minigrad.tensor(values).fmod(divisor), torch.tensor(values).fmod(divisor)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-15, err_msg=f"fmod({divisor})")
+    assert minigrad.tensor([1.0], dtype=minigrad.float64).fmod(0.1).item() == pytest.approx(np.fmod(1.0, 0.1))
+    integers = np.array([-7, -3, 0, 3, 7])
+    for divisor in (2, -2, 3):
+        ours, theirs = minigrad.tensor(integers).fmod(divisor), torch.tensor(integers).fmod(divisor)
+        assert ours.dtype == minigrad.int64 and ours.tolist() == theirs.tolist()
+    assert (
+        minigrad.tensor(integers).fmod(minigrad.tensor([2, -2, 2, -3, 3])).tolist()
+        == np.fmod(integers, [2, -2, 2, -3, 3]).tolist()
+    )
+    compare_with_torch(lambda x, y: x.fmod(y), lambda x, y: x.fmod(y), values[:7] * 1.3, -values[[6, 0, 1, 5, 2, 4, 6]])
+
+
+def test_atan2_keeps_numpys_signed_zeros_and_infinities_and_gradient_zero_at_the_origin():
+    if torch is None:
+        pytest.skip("PyTorch is not installed: nothing to compare with")
+    y = np.array([0.0, -0.0, 0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, 0.0])
+    x = np.array([-1.0, -1.0, 0.0, -0.0, 0.0, 0.0, np.inf, -np.inf, 2.0])
+    ours, theirs = minigrad.atan2(minigrad.tensor(y), minigrad.tensor(x)), torch.atan2(torch.tensor(y), torch.tensor(x))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    finite = np.array([0.0, 0.0, 1.0, -2.0, 0.0]), np.array([0.0, 3.0, 0.0, 0.0, -1.5])
+    compare_with_torch(lambda a, b: a.atan2(b), lambda a, b: a.atan2(b), *finite, atol=1e-12)
+    i = minigrad.tensor([1, 2])
+    assert i.atan2(i).dtype == minigrad.float32 and i.atan().dtype == minigrad.float32
+    theirs = torch.tensor([1, 2]).atan2(torch.tensor([2, 3]))
+    np.testing.assert_allclose(i.atan2(i + 1).numpy(), theirs.numpy(), rtol=3e-7)  # float32: numpy's and torch's differ
+
+
+def test_asin_gradient_at_one_is_infinite_as_in_pytorch():
+    x = minigrad.tensor([1.0, -1.0, 0.5], dtype=minigrad.float64, requires_grad=True)
+    with np.errstate(divide="ignore"):
+        x.asin().sum().backward()
+    assert np.isinf(x.grad.numpy()[:2]).all() and x.grad.numpy()[2] == pytest.approx(1 / math.sqrt(0.75))
+    near_one = np.array([0.999999, -0.999999, 0.0, 0.3])
+    compare_with_torch(lambda t: t.acos(), lambda t: t.acos(), near_one, rtol=1e-9)  # pi/2 - asin, to 1e-9
+
+
+def test_round_takes_decimals_by_keyword_only():
+    x = minigrad.tensor([0.5, 1.5, 2.5, -0.5, 1234.5678])
+    assert x.round().tolist() == [0.0, 2.0, 2.0, -0.0, 1235.0]  # half to even
+    assert x.round(decimals=-2).tolist() == [0.0, 0.0, 0.0, -0.0, 1200.0]
+    with pytest.raises(TypeError):
+        x.round(1)
+    assert minigrad.round(x, decimals=1).tolist() == pytest.approx([0.5, 1.5, 2.5, -0.5, 1234.6])
+    signature = inspect.signature(minigrad.Tensor.round)
+    assert signature.parameters["decimals"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert signature.parameters["decimals"].default == 0
+    y = minigrad.tensor([1.26, 2.71])
+    assert y.round_(decimals=1) is y and y.tolist() == pytest.approx([1.3, 2.7])
+
+
+def test_cross_without_dim_takes_the_first_dim_of_size_3_and_warns_as_pytorch():
+    if torch is None:
+        pytest.skip("PyTorch is not installed: nothing to compare with")
+    a, b = rng(11).standard_normal((3, 3)), rng(12).standard_normal((3, 3))
+    with pytest.warns(UserWarning, match="dim"):
+        ours = minigrad.cross(minigrad.tensor(a), minigrad.tensor(b))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = torch.cross(torch.tensor(a), torch.tensor(b))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-14)
+    np.testing.assert_allclose(ours.numpy(), np.cross(a, b, axis=0), atol=1e-14)
+    with pytest.raises(RuntimeError, match="no dimension of size 3"), pytest.warns(UserWarning):
+        minigrad.ones(2, 4).cross(minigrad.ones(2, 4))
+    with pytest.raises(RuntimeError, match="must have length 3"):
+        minigrad.ones(4, 4).cross(minigrad.ones(4, 4), dim=1)
+    with pytest.raises(RuntimeError, match="same number of dims"):
+        minigrad.ones(4, 3).cross(minigrad.ones(3), dim=-1)
+
+
+def test_tensor_split_and_repeat_interleave_take_pytorchs_forms():
+    if torch is None:
+        pytest.skip("PyTorch is not installed: nothing to compare with")
+    for spec in (1, 3, 4, 11, [1, 4], [7, 3], [-2, 20], [0, 0, 10]):
+        ours, theirs = minigrad.arange(10.0).tensor_split(spec), torch.arange(10.0).tensor_split(spec)
+        assert [p.tolist() for p in ours] == [p.tolist() for p in theirs], spec
+    for spec in (np.array(3), np.array([2, 5])):
+        ours = minigrad.tensor_split(minigrad.arange(10.0), minigrad.tensor(spec))
+        theirs = torch.tensor_split(torch.arange(10.0), torch.tensor(spec))
+        assert [p.tolist() for p in ours] == [p.tolist() for p in theirs], spec
+    counts = minigrad.tensor([2, 1, 3])
+    assert minigrad.repeat_interleave(counts).tolist() == [0, 0, 1, 2, 2, 2]
+    assert minigrad.repeat_interleave(minigrad.tensor([[1, 2], [3, 4]]), 2).tolist() == [1, 1, 2, 2, 3, 3, 4, 4]
+    one_count = minigrad.tensor([[1, 2], [3, 4]]).repeat_interleave(minigrad.tensor([2]), dim=1)
+    assert one_count.tolist() == [[1, 1, 2, 2], [3, 3, 4, 4]]
+    assert minigrad.tensor(3.0).repeat_interleave(2).tolist() == [3.0, 3.0]
+
+
+def test_unfold_take_and_the_small_attributes():
+    if torch is None:
+        pytest.skip("PyTorch is not installed: nothing to compare with")
+    assert minigrad.arange(7.0).unfold(0, 2, 2).tolist() == torch.arange(7.0).unfold(0, 2, 2).tolist()
+    assert minigrad.arange(7.0).unfold(0, 0, 1).shape == tuple(torch.arange(7.0).unfold(0, 0, 1).shape)
+    assert minigrad.tensor(5.0).unfold(0, 1, 1).tolist() == torch.tensor(5.0).unfold(0, 1, 1).tolist()
+    assert minigrad.tensor(3.0).take(minigrad.tensor(0)).shape == ()
+    for values in (np.ones(3, dtype=np.float32), np.ones((2, 3)), np.arange(4), np.array([True, False])):
+        ours, theirs = minigrad.tensor(values), torch.tensor(values)
+        assert (ours.is_cpu, ours.itemsize, ours.nbytes) == (theirs.is_cpu, theirs.itemsize, theirs.nbytes)
+    assert minigrad.ones(3).expand(4, 3).nbytes == torch.ones(3).expand(4, 3).nbytes == 48
+
+
+@pytest.mark.parametrize(
+    ("attempt", "error", "match"),
+    [
+        (lambda: minigrad.arange(7.0).take(minigrad.tensor([7])), IndexError, "index 7 is out of range"),
+        (lambda: minigrad.arange(7.0).take(minigrad.tensor([1.0])), TypeError, "integer tensor"),
+        (lambda: minigrad.arange(10.0).tensor_split(0), ValueError, "larger than 0"),
+        (lambda: minigrad.arange(10.0).tensor_split(minigrad.tensor([1.5])), TypeError, "integer tensor"),
+        (lambda: minigrad.tensor(1.0).tensor_split(1), minigrad.ShapeError, "at least one dim"),
+        (lambda: minigrad.arange(7.0).unfold(0, 8, 1), minigrad.ShapeError, "size 8 does not fit"),
+        (lambda: minigrad.arange(7.0).unfold(0, 2, 0), ValueError, "step is 0"),
+        (lambda: minigrad.arange(7.0).repeat_interleave(-1), ValueError, "non-negative"),
+        (lambda: minigrad.arange(7.0).repeat_interleave(minigrad.tensor([1, 2])), minigrad.ShapeError, "2 repeats"),
+        (lambda: minigrad.arange(2.0).repeat_interleave(2, output_size=3), ValueError, "output_size=3"),
+        (lambda: minigrad.tensor(3.0).diff(), minigrad.ShapeError, "at least one dim"),
+        (lambda: minigrad.arange(3.0).diff(n=-1), ValueError, "non-negative"),
+        (lambda: minigrad.arange(3.0).diff(prepend=minigrad.tensor(0.0)), minigrad.ShapeError, "prepend and append"),
+        (lambda: minigrad.tensor([1]).addcdiv(minigrad.tensor([1]), minigrad.tensor([2])), RuntimeError, "integer"),
+    ],
+)
+def test_bad_arguments_of_the_added_names_say_what_is_wrong(attempt, error, match):
+    with pytest.raises(error, match=match):
+        attempt()
 
 
 # ----------------------------------------------------------------------------- top-level function forms
@@ -214,6 +420,20 @@ FUNCTIONS = [
     ("squeeze_unsqueeze", lambda T, x, y: T.squeeze(T.unsqueeze(x, 0), 0)),
     ("transpose_permute", lambda T, x, y: T.transpose(x, 0, 1) + T.permute(y, (1, 0))),
     ("softmax", lambda T, x, y: T.softmax(x, 1) + T.log_softmax(y, dim=0)),
+    ("addcmul_addcdiv", lambda T, x, y: T.addcmul(x, x, y, value=2) + T.addcdiv(input=x, tensor1=y, tensor2=x * x + 1)),
+    ("atan2_arctan2", lambda T, x, y: T.atan2(x, y) + T.arctan2(input=y, other=x)),
+    ("atan_asin_acos", lambda T, x, y: T.atan(x) + T.asin(y * 0.7) + T.acos(y * 0.7) + T.arccos(input=x * 0.7)),
+    ("arctan_arcsin", lambda T, x, y: T.arctan(x) + T.arcsin(y * 0.7)),
+    ("fmod", lambda T, x, y: T.fmod(x, 0.7) + T.fmod(input=x, other=-(y.abs() + 0.5))),
+    ("nansum", lambda T, x, y: T.nansum(T.where(x > 0, x, math.nan), 1, dtype=x.dtype)),
+    ("nanmean", lambda T, x, y: T.nanmean(T.where(y > 0, y, math.nan), dim=1, keepdim=True)),
+    ("diff", lambda T, x, y: T.diff(x, 1, 0, prepend=y[:1], append=None)),
+    ("tensor_split", lambda T, x, y: T.tensor_split(x, [1, 2], dim=1)),
+    ("repeat_interleave", lambda T, x, y: T.repeat_interleave(x, 2, dim=1)),
+    ("cross", lambda T, x, y: T.cross(x, y, dim=0)),
+    ("take", lambda T, x, y: T.take(x, T.tensor([0, 5, -1]))),
+    ("cumprod", lambda T, x, y: T.cumprod(x, 1) + T.cumprod(y, dim=0)),
+    ("round", lambda T, x, y: T.round(x, decimals=1) + x),
 ]
 
 
