@@ -61,8 +61,12 @@ def div(x: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode == "floor":
         return x // other
     if rounding_mode == "trunc":
-        quotient = (x / other).trunc()
-        return quotient if is_floating(x.dtype) or getattr(other, "dtype", None) is None else quotient.to(x.dtype)
+        floor = x // other
+        if is_floating(floor.dtype):
+            return (x / other).trunc()
+        # Integers stay integers (no float round trip, exact for any size): the truncated
+        # quotient is the floor one plus 1 where the division was inexact and the quotient negative.
+        return floor + ((floor * other != x) & (floor < 0))
     raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}")
 
 

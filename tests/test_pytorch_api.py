@@ -207,6 +207,20 @@ def test_tensor_method_gradients_to_second_order(name, function, inputs, differe
     check_gradients(first_outputs, *inputs)
 
 
+@pytest.mark.parametrize(
+    "a, b",
+    [([7, -7, 9, -1, 0], 2), ([7, -7, 9, -1, 0], [2, 2, -2, 3, -3]), ([2**40 + 1, -7], [3, 2]), ([7.5, -7.5], 2)],
+)
+def test_integer_division_rounds_exactly_and_keeps_the_integer_dtype(a, b):
+    """Truncated division of integers is exact for any size (no float round trip) and stays an
+    integer, also by a Python int, as in PyTorch."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+    for mode in ("trunc", "floor"):
+        ours = minigrad.div(minigrad.tensor(a), minigrad.tensor(b) if isinstance(b, list) else b, rounding_mode=mode)
+        theirs = torch.div(torch.tensor(a), torch.tensor(b) if isinstance(b, list) else b, rounding_mode=mode)
+        assert ours.tolist() == theirs.tolist() and ours.type() == theirs.type()
+
+
 def test_max_of_ties_splits_its_gradient_while_max_pooling_routes_to_one_index():
     """PyTorch's rules, side by side: amax/max() share, max(dim) and max_pool2d pick the first."""
     tied = np.array([[[[1.0, 1.0], [0.0, 1.0]]]])
