@@ -582,8 +582,17 @@ class Tensor:
     clamp_, clip_, clamp_min_, clamp_max_ = map(_in_place, (clamp, clip, clamp_min, clamp_max))
     lerp_, reciprocal_, floor_, ceil_, round_ = map(_in_place, (lerp, reciprocal, floor, ceil, round))
     scatter_, scatter_add_ = map(_in_place, (scatter, scatter_add))
-
-    addcmul_, addcdiv_ = tensor_inplace.addcmul_, tensor_inplace.addcdiv_
+    rsqrt_, sign_, sgn_, trunc_, frac_ = map(_in_place, (rsqrt, sign, sgn, trunc, frac))
+    log1p_, log2_, log10_, expm1_, exp2_, erf_ = map(_in_place, (log1p, log2, log10, expm1, exp2, erf))
+    tan_, sinh_, cosh_, asin_, arcsin_, acos_ = map(_in_place, (tan, sinh, cosh, asin, arcsin, acos))
+    arccos_, atan_, arctan_, atan2_, arctan2_ = map(_in_place, (arccos, atan, arctan, atan2, arctan2))
+    fmod_, remainder_, cumsum_, cumprod_, tril_, triu_ = map(_in_place, (fmod, remainder, cumsum, cumprod, tril, triu))
+    nan_to_num_, negative_, absolute_ = map(_in_place, (nan_to_num, negative, absolute))
+    true_divide_, floor_divide_, addcmul_, addcdiv_ = map(_in_place, (true_divide, floor_divide, addcmul, addcdiv))
+    eq_, ne_, lt_, le_, gt_, ge_, not_equal_ = map(_in_place, (eq, ne, lt, le, gt, ge, not_equal))
+    greater_, greater_equal_, less_, less_equal_ = map(_in_place, (greater, greater_equal, less, less_equal))
+    logical_not_, logical_and_ = map(_in_place, (logical_not, logical_and))
+    logical_or_, logical_xor_ = map(_in_place, (logical_or, logical_xor))
 
 
 def from_numpy(ndarray: np.ndarray, /) -> Tensor:

@@ -253,16 +253,6 @@ def masked_fill_(x: Tensor, mask: Any, value: Any) -> Tensor:
     return change(x, [value], lambda old: old.masked_fill(mask, value), "masked_fill_")
 
 
-def addcmul_(x: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-    """x += value * tensor1 * tensor2 (as hand-written optimizers use it)."""
-    return change(x, [tensor1, tensor2], lambda old: old.add(tensor1 * tensor2, alpha=value), "addcmul_")
-
-
-def addcdiv_(x: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-    """x += value * tensor1 / tensor2."""
-    return change(x, [tensor1, tensor2], lambda old: old.add(tensor1 / tensor2, alpha=value), "addcdiv_")
-
-
 def write_out(out: Any, result: Any, name: str) -> Any:
     """PyTorch's ``out=``: the result written into ``out`` (a tensor, or a tuple of them for a
     tuple of results), which is returned. A tensor of another shape is resized, as in PyTorch."""

@@ -221,6 +221,40 @@ def test_integer_division_rounds_exactly_and_keeps_the_integer_dtype(a, b):
         assert ours.tolist() == theirs.tolist() and ours.type() == theirs.type()
 
 
+UNARY_IN_PLACE = "rsqrt sign sgn trunc frac log1p log2 log10 expm1 exp2 erf tan sinh cosh nan_to_num negative absolute"
+BINARY_IN_PLACE = "atan2 arctan2 fmod remainder true_divide floor_divide eq ne lt le gt ge not_equal greater less"
+IN_PLACE = [  # (name, arguments): x.name_(*arguments) writes x.name(*arguments) into x
+    *[(name, ()) for name in (UNARY_IN_PLACE + " asin arcsin acos arccos atan arctan").split()],
+    *[(name, ("Y",)) for name in (BINARY_IN_PLACE + " greater_equal less_equal").split()],
+    *[("cumsum", (0,)), ("cumprod", (1,)), ("tril", ()), ("triu", (1,))],
+    *[("addcmul", ("Y", "Y")), ("addcdiv", ("Y", "Y"))],
+]
+
+
+@pytest.mark.parametrize("name, arguments", IN_PLACE, ids=[n for n, _ in IN_PLACE])
+def test_in_place_forms_write_what_pytorchs_write(name, arguments):
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+    x = np.random.default_rng(0).uniform(-0.9, 0.9, (3, 4)) * [[1], [1], [-1]] ** np.arange(4)  # both signs
+    x = np.abs(x) if name.startswith(("log", "rsqrt")) else x  # (negatives: NaN, and numpy warns)
+    y = np.random.default_rng(1).uniform(0.5, 2.0, (3, 4))
+    ours, theirs = minigrad.tensor(x), torch.tensor(x)
+    returned = getattr(ours, name + "_")(*[minigrad.tensor(y) if a == "Y" else a for a in arguments])
+    getattr(theirs, name + "_")(*[torch.tensor(y) if a == "Y" else a for a in arguments])
+    assert returned is ours
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_in_place_forms_are_recorded_inside_a_graph():
+    """x.atan_() on a tensor in a graph differentiates like x = x.atan()."""
+    a = minigrad.tensor([0.5, -1.5], dtype=minigrad.float64, requires_grad=True)
+    x = a * 2
+    x.atan_()
+    x.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), 2 / (1 + (2 * np.array([0.5, -1.5])) ** 2))
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        a.cumsum_(0)
+
+
 def test_max_of_ties_splits_its_gradient_while_max_pooling_routes_to_one_index():
     """PyTorch's rules, side by side: amax/max() share, max(dim) and max_pool2d pick the first."""
     tied = np.array([[[[1.0, 1.0], [0.0, 1.0]]]])
