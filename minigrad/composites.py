@@ -80,17 +80,6 @@ def remainder(x: Tensor, other: Any) -> Tensor:
     return x - other * (x // other)
 
 
-def fmod(x: Tensor, other: Any) -> Tensor:
-    """x - other * trunc(x / other): the sign follows x (C's fmod), where ``remainder``'s follows
-    the divisor. The truncated quotient is a constant (gradient 1 for x, -trunc(x / other) for
-    other), made of floor divisions, which are exact (``//`` is computed from the exact fmod):
-    floor(x / other) where x and other have the same sign, else -floor(-x / other). (Not
-    trunc(x / other): -7.5 / 0.1 rounds to exactly -75, but 0.1 is a little more than a tenth,
-    so the quotient is -74 and fmod(-7.5, 0.1) is -0.0999...)"""
-    quotient = (x // other).where((x < 0) == (other < 0), -((-x) // other))
-    return x - other * quotient
-
-
 def addcmul(x: Tensor, tensor1: Any, tensor2: Any, *, value: Scalar = 1) -> Tensor:
     """x + value * tensor1 * tensor2."""
     return add(x, tensor1 * tensor2, alpha=value)
@@ -317,7 +306,7 @@ def cumprod(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
         return x
     out = x.movedim(axis, -1)
     length = out.shape[-1]
-    position = out.new_tensor(list(range(length)))
+    position = out.new_ones(length).cumsum(0) - 1  # 0, 1, ..., n - 1
     shift = 1
     while shift < length:  # log2(n) steps, each over the whole tensor
         earlier = out.roll(shift, -1).where(position >= shift, 1)  # out[i - shift], and 1 for i < shift

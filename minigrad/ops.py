@@ -66,6 +66,7 @@ class TensorLike(Protocol):
     def __and__(self, other: TensorLike) -> TensorLike: ...
     def log(self) -> TensorLike: ...
     def exp(self) -> TensorLike: ...
+    def trunc(self) -> TensorLike: ...
     def sum(self, dim: Any = None, keepdim: bool = False) -> TensorLike: ...
     def reshape(self, *shape: Any) -> TensorLike: ...
     def expand(self, *sizes: Any) -> TensorLike: ...
@@ -317,6 +318,21 @@ class Asin(Primitive):
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         (a,) = self.inputs
         return (grad * (1 - a * a) ** -0.5,)  # d asin(a)/da = 1 / sqrt(1 - a^2) (inf at |a| = 1, as in PyTorch)
+
+
+class Fmod(Primitive):
+    """C's fmod, a - b * trunc(a / b) with the sign of a (``remainder`` is the composite whose sign
+    follows b). numpy's is exact; d/da = 1, d/db = -trunc(a / b)."""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.fmod(a, b)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        a, b = self.inputs
+        quotient = (a / b).trunc()  # a constant (no gradient), as PyTorch takes it
+        return (grad if a.requires_grad else None, -(grad * quotient) if b.requires_grad else None)
 
 
 class Atan2(Primitive):

@@ -399,6 +399,10 @@ class Tensor:
     def asin(self) -> Tensor:
         return ops.Asin()(composites.floating(self))
 
+    def fmod(self, other: Any) -> Tensor:
+        """C's fmod: the remainder of trunc division, with the sign of self (``remainder``'s follows other)."""
+        return ops.Fmod()(*_operands(self, other))
+
     def atan2(self, other: Any) -> Tensor:
         """The angle of the point (other, self), in (-pi, pi]; integers become floats."""
         return ops.Atan2()(*_operands(self, other, true_division=True))
@@ -445,7 +449,6 @@ class Tensor:
     tan, sinh, cosh = composites.tan, composites.sinh, composites.cosh
     arctan, arcsin, arctan2 = atan, asin, atan2
     acos = arccos = composites.acos
-    fmod = composites.fmod
     addcmul, addcdiv = composites.addcmul, composites.addcdiv
     exp2 = composites.exp2
     expm1 = composites.expm1

@@ -180,7 +180,8 @@ def _operator(ufunc: Any, out_of_place: Callable[[Any, Any], Any], symbol: str) 
 
     def in_place_operator(x: Tensor, other: Any) -> Tensor:
         if changes_graph(x, [other]):
-            record(x, [other], lambda old: out_of_place(old, other), f"x {symbol}= y")
+            # x += x: the right-hand x is x's old value too
+            record(x, [other], lambda old: out_of_place(old, old if other is x else other), f"x {symbol}= y")
             return x
         try:
             ufunc(x.array, array_of(other), out=x.array, casting="same_kind")
@@ -210,7 +211,12 @@ def in_place_of(function: Callable[..., Tensor]) -> Callable[..., Tensor]:
     @functools.wraps(function)
     def method(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         operands = [*args, *kwargs.values()]
-        return change(x, operands, lambda old: function(old, *args, **kwargs), name)
+
+        def compute(old: Tensor) -> Tensor:  # x.add_(x): every x among the arguments is x's old value
+            arguments = [old if a is x else a for a in args]
+            return function(old, *arguments, **{k: old if v is x else v for k, v in kwargs.items()})
+
+        return change(x, operands, compute, name)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"``x.{function.__name__}(...)``, written into x in place (see tensor_inplace.py)."

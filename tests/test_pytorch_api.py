@@ -244,6 +244,27 @@ def test_in_place_forms_write_what_pytorchs_write(name, arguments):
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
 
 
+def test_an_in_place_op_with_x_as_its_own_operand_reads_xs_old_value():
+    """z += z is z = z + z, and z.mul_(z) is z = z * z: the right-hand z is the old value."""
+    for change, slope in ((lambda z: z.__iadd__(z), 2.0), (lambda z: z.add_(z), 2.0), (lambda z: z.mul_(z), None)):
+        x = minigrad.tensor([0.5, 0.7], dtype=minigrad.float64, requires_grad=True)
+        z = x * 1
+        change(z)
+        z.sum().backward()
+        expected = 2 * x.detach().numpy() if slope is None else np.full(2, slope)
+        np.testing.assert_allclose(x.grad.numpy(), expected)
+
+
+def test_fmod_is_exact_as_pytorchs():
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+    for a, b, dtype in [(3e7, 0.1, "float32"), (1e15, 0.7, "float64"), (-7.5, 0.1, "float32"), (-0.0, 1.0, "float64"),
+                        (1.0, float("inf"), "float64")]:  # fmt: skip
+        ours = minigrad.fmod(minigrad.tensor([a], dtype=getattr(minigrad, dtype)), b)
+        theirs = torch.fmod(torch.tensor([a], dtype=getattr(torch, dtype)), b)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert np.signbit(ours.numpy()) == np.signbit(theirs.numpy())
+
+
 def test_in_place_forms_are_recorded_inside_a_graph():
     """x.atan_() on a tensor in a graph differentiates like x = x.atan()."""
     a = minigrad.tensor([0.5, -1.5], dtype=minigrad.float64, requires_grad=True)
