@@ -168,6 +168,7 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="peak RSS of 50 LeNet-BN steps per library")
     args = parser.parse_args()
     minigrad.keep_freed_memory()  # as the minigrad command does; see minigrad/allocator.py
+    torch: Any
     try:
         import torch
     except ImportError:
