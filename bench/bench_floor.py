@@ -43,14 +43,20 @@ def im2col(x: np.ndarray) -> np.ndarray:
 
 
 def col2im(columns: np.ndarray, shape: tuple[int, int, int, int]) -> np.ndarray:
-    """The adjoint of ``im2col``: add each kernel offset's columns back into the image."""
+    """The adjoint of ``im2col``: add each kernel offset's columns back into the image, the
+    part of it that lands inside (the padding's share is dropped), into a contiguous array."""
     c, n, h, w = shape
-    padded = np.zeros((c, n, h + 2, w + 2), columns.dtype)
     blocks = columns.reshape(c, 3, 3, n, h, w)
+    image = blocks[:, 1, 1].copy()  # the centre offset covers the whole image
     for i in range(3):
         for j in range(3):
-            padded[:, :, i : i + h, j : j + w] += blocks[:, i, j]
-    return padded[:, :, 1:-1, 1:-1]
+            if (i, j) == (1, 1):
+                continue
+            di, dj = i - 1, j - 1  # the image row of a window at output row y is y + di
+            image[:, :, max(di, 0) : h + min(di, 0), max(dj, 0) : w + min(dj, 0)] += blocks[
+                :, i, j, :, max(-di, 0) : h - max(di, 0), max(-dj, 0) : w - max(dj, 0)
+            ]
+    return image
 
 
 def bn_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, tuple[Any, ...]]:
