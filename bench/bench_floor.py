@@ -1,11 +1,11 @@
-"""How fast can numpy itself run a LeNet-BN training step? A hand-written step beside minigrad's
-and PyTorch's, in one run.
+"""How fast can numpy itself run these training steps? Each model of ``bench_models.py`` (MLP-BN,
+LeNet-BN, the CIFAR BN net) trained by a hand-written numpy step, beside minigrad and PyTorch.
 
 The hand-written step has no autograd and no graph: forward and backward are written out in
-numpy with the closed-form BatchNorm gradient, every elementwise pass done in place where it
+numpy with the closed-form BatchNorm gradient, elementwise passes done in place where they
 can be, activations kept in channel-major (C, N, H, W) layout so that per-channel work reads
 contiguous memory, and OpenBLAS on both cores. It is what a careful person writes by hand for
-this one network; an engine that records primitives and derives BatchNorm's gradient cannot
+these networks; an engine that records primitives and derives BatchNorm's gradient cannot
 beat it. So its time splits minigrad's gap to PyTorch in two:
 
 * hand-written numpy / PyTorch: what numpy costs (one memory pass per ufunc call, no fusion);
@@ -15,7 +15,7 @@ beat it. So its time splits minigrad's gap to PyTorch in two:
 Its gradients are checked against minigrad's before timing (the largest relative difference
 is printed), so the time is that of a correct step.
 
-    python bench/bench_floor.py [--steps 20]
+    python bench/bench_floor.py [--steps 20] [--only mlp lenet cifar]
 """
 
 from __future__ import annotations
@@ -96,8 +96,9 @@ def pool_forward(x: np.ndarray) -> np.ndarray:
 
 def pool_backward(dout: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """The gradient goes to the maximum of each window. A window with tied maxima would send
-    it to each of them (PyTorch picks the first), but here the pool reads a ReLU's output,
-    whose only ties are zeros, and the ReLU's backward zeroes those: the same gradient."""
+    it to each of them (PyTorch picks the first), but in these models every pool reads a
+    ReLU's output, whose only ties are zeros, and the ReLU's backward zeroes those: the same
+    gradient as PyTorch's."""
     c, n, h, w = x.shape
     tiles = x.reshape(c, n, h // 2, 2, w // 2, 2)
     dx = np.empty_like(tiles)
