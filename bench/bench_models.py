@@ -20,7 +20,6 @@ import os
 import resource
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -111,12 +110,9 @@ def op_chains(torch: Any, ops: int = 2000) -> dict[str, Callable[[], Any]]:
 
 def measure(runs: dict[str, Callable[[], Any]], steps: int) -> dict[str, tuple[float, float]]:
     """Per run: (median seconds per call, CPU time / wall time over the timed calls)."""
-    results = {}
-    for name, run in runs.items():
-        wall, cpu = time.perf_counter(), time.process_time()
-        seconds = times_per_call({name: run}, steps)[name]
-        results[name] = (float(np.median(seconds)), (time.process_time() - cpu) / (time.perf_counter() - wall))
-    return results
+    cpu_per_wall: dict[str, float] = {}
+    seconds = times_per_call(runs, steps, cpu_per_wall=cpu_per_wall)
+    return {name: (float(np.median(seconds[name])), cpu_per_wall[name]) for name in runs}
 
 
 def print_row(label: str, results: dict[str, tuple[float, float]], unit: str, scale: float) -> None:
