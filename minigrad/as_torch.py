@@ -25,6 +25,7 @@ MODULES = {
     "torch": "minigrad",
     "torch.autograd": "minigrad.autograd",
     "torch.autograd.function": "minigrad.function",
+    "torch.linalg": "minigrad.linalg",
     "torch.nn": "minigrad.nn",
     "torch.nn.functional": "minigrad.nn.functional",
     "torch.nn.init": "minigrad.nn.init",

@@ -136,6 +136,76 @@ def acos(x: Tensor) -> Tensor:
     return math.pi / 2 - floating(x).asin()
 
 
+def deg2rad(x: Tensor) -> Tensor:
+    return floating(x) * (math.pi / 180)
+
+
+def rad2deg(x: Tensor) -> Tensor:
+    return floating(x) * (180 / math.pi)
+
+
+def sinc(x: Tensor) -> Tensor:
+    """sin(pi x) / (pi x), and 1 at x = 0. The division runs on x with its zeros replaced by 1,
+    so that no 0/0 reaches the gradient (which is 0 at x = 0, as in PyTorch)."""
+    x = floating(x)
+    zero = x == 0
+    pi_x = x.where(~zero, 1) * math.pi
+    return (pi_x.sin() / pi_x).where(~zero, 1)
+
+
+def logit(x: Tensor, eps: float | None = None) -> Tensor:
+    """log(z / (1 - z)), the inverse of sigmoid, with z = x clamped to [eps, 1 - eps] when eps
+    is given (PyTorch's formula; its gradient is then 0 outside that range)."""
+    z = floating(x) if eps is None else floating(x).clamp(eps, 1 - eps)
+    return (z / (1 - z)).log()
+
+
+def xlogy(x: Tensor, y: Tensor) -> Tensor:
+    """x * log(y), and 0 where x is 0 (unless y is NaN), as in PyTorch: 0 log 0 = 0, the
+    convention entropies and KL divergences need. x and y are floating (``Tensor.xlogy``).
+    Where x is 0 and log(y) is not finite (y <= 0 or y = inf) the log reads 1 instead, so the
+    product is 0 without a 0 * inf, and no 0/0 reaches the gradient: d/dx is log(y) (0 there,
+    as in PyTorch), d/dy is x / y (0 at x = y = 0, where PyTorch's is NaN)."""
+    special = (x == 0) & ((y <= 0) | (y == math.inf))
+    return x * y.where(~special, 1).log() + 0.0  # (+ 0.0 turns 0 * log(0.5) = -0.0 into PyTorch's 0.0)
+
+
+def logaddexp(x: Tensor, y: Tensor) -> Tensor:
+    """log(e^x + e^y) = max(x, y) + log(1 + e^-|x - y|): no exp can overflow. Where x and y
+    are the same infinity the answer is that infinity (x - y would be NaN)."""
+    same_infinity = (x == y) & x.isinf()
+    gap = (x - y).where(~same_infinity, 0)
+    return (x.maximum(y) + (-gap.abs()).exp().log1p()).where(~same_infinity, x)
+
+
+def logaddexp2(x: Tensor, y: Tensor) -> Tensor:
+    """log2(2^x + 2^y) = logaddexp(x ln 2, y ln 2) / ln 2."""
+    return logaddexp(x * math.log(2), y * math.log(2)) / math.log(2)
+
+
+def copysign(x: Tensor, y: Tensor) -> Tensor:
+    """|x| with the sign of y (its sign bit: -0.0 counts as negative). x and y are floating
+    (``Tensor.copysign``). The gradient reaches x only: sign(x) sign(y), 0 at x = 0, as in PyTorch."""
+    return x.abs() * x.new_tensor(1.0).where(~y.signbit(), -1.0)
+
+
+def fmax(x: Tensor, y: Tensor) -> Tensor:
+    """The larger of x and y, ignoring NaN (NaN only where both are). On ties x takes the
+    whole gradient, as in PyTorch (``maximum`` splits it)."""
+    return x.where((x >= y) | y.isnan(), y)
+
+
+def fmin(x: Tensor, y: Tensor) -> Tensor:
+    """The smaller of x and y, ignoring NaN (NaN only where both are); x wins ties."""
+    return x.where((x <= y) | y.isnan(), y)
+
+
+def float_power(x: Tensor, exponent: Any) -> Tensor:
+    """x ** exponent in float64, whatever the dtypes (PyTorch's float_power)."""
+    power = exponent.double() if hasattr(exponent, "_op") else float(exponent)
+    return x.double() ** power
+
+
 def sinh(x: Tensor) -> Tensor:
     e = floating(x).exp()
     return (e - 1 / e) / 2

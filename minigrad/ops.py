@@ -35,7 +35,7 @@ import numpy as np
 
 from minigrad import parallel
 from minigrad.shapes import ShapeError, kept_shape
-from minigrad.special import erf
+from minigrad.special import erf, erfc
 
 
 class TensorLike(Protocol):
@@ -318,6 +318,70 @@ class Asin(Primitive):
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         (a,) = self.inputs
         return (grad * (1 - a * a) ** -0.5,)  # d asin(a)/da = 1 / sqrt(1 - a^2) (inf at |a| = 1, as in PyTorch)
+
+
+class Asinh(Primitive):
+    """The inverse hyperbolic functions are primitives on numpy's, like atan and asin: written
+    as logs (asinh a = log(a + sqrt(a^2 + 1))) they lose digits near 0 and for large |a|."""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.arcsinh(a)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        (a,) = self.inputs
+        return (grad * (a * a + 1) ** -0.5,)  # d asinh(a)/da = 1 / sqrt(a^2 + 1)
+
+
+class Acosh(Primitive):
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.arccosh(a)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        (a,) = self.inputs
+        return (grad * (a * a - 1) ** -0.5,)  # d acosh(a)/da = 1 / sqrt(a^2 - 1) (inf at a = 1, as in PyTorch)
+
+
+class Atanh(Primitive):
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return np.arctanh(a)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        (a,) = self.inputs
+        return (grad / (1 - a * a),)  # d atanh(a)/da = 1 / (1 - a^2)
+
+
+class Erfc(Primitive):
+    """erfc(a) = 1 - erf(a), computed without the subtraction: for large a it is tiny
+    (erfc(10) = 2e-45) and 1 - erf(a) would be 0."""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return erfc(a)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        (a,) = self.inputs
+        return (grad * (-2 / math.sqrt(math.pi)) * (-(a * a)).exp(),)  # d erfc(a)/da = -2/sqrt(pi) exp(-a^2)
+
+
+class Hypot(Primitive):
+    """sqrt(a^2 + b^2) without overflow or underflow in the squares (numpy's hypot)."""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.hypot(a, b)
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        a, b = self.inputs
+        # d/da = a / hypot, d/db = b / hypot (0/0 = NaN at a = b = 0, as in PyTorch)
+        return (grad * a / out if a.requires_grad else None, grad * b / out if b.requires_grad else None)
 
 
 class Fmod(Primitive):
@@ -887,3 +951,41 @@ class MatMul(Primitive):
             grad @ b.mT if a.requires_grad else None,
             a.mT @ grad if b.requires_grad else None,
         )
+
+
+def _square_matrices(name: str, a: np.ndarray) -> None:
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ShapeError(f"{name}: expected square matrices (..., n, n), got shape {a.shape}")
+
+
+class Inverse(Primitive):
+    """The inverse of square matrices (batched over leading dims)."""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        _square_matrices("inverse", a)
+        try:
+            return np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError(f"inverse: a matrix of shape {a.shape[-2:]} is singular, it has no inverse") from None
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        # d(A^-1) = -A^-1 dA A^-1, so dL/dA = -A^-T G A^-T (written with out = A^-1: any order)
+        return (-(out.mT @ grad @ out.mT),)
+
+
+class LogAbsDet(Primitive):
+    """log |det a| of square matrices, from an LU factorisation (numpy's slogdet): no overflow
+    where det itself would be out of range. ``det`` and ``logdet`` are composites of it."""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        _square_matrices("slogdet", a)
+        return np.linalg.slogdet(a)[1]
+
+    def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
+        (a,) = self.inputs
+        # d log|det A| = trace(A^-1 dA), so dL/dA = G A^-T (Jacobi's formula)
+        return (grad.reshape(*grad.shape, 1, 1) * Inverse()(a).mT,)

@@ -89,6 +89,34 @@ def _without_gradient(ufunc: Callable[..., Any], *parameters: str, name: str | N
     return method
 
 
+def _of_floats(op: type[ops.Primitive], name: str) -> Callable[[Tensor], Tensor]:
+    """A Tensor method applying the one-input primitive ``op`` to self as floats (integers
+    become the default float dtype, as in PyTorch)."""
+
+    def method(self: Tensor) -> Tensor:
+        return op()(composites.floating(self))
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = op.__doc__ if op.__doc__ and not op.__doc__.startswith("Primitive") else f"{name}, elementwise."
+    return method
+
+
+def _of_two(
+    function: Callable[[Tensor, Tensor], Tensor], name: str = "", true_division: builtins.bool = True
+) -> Callable[..., Tensor]:
+    """A Tensor method ``x.name(other)`` running ``function`` (a composite, or a primitive of two
+    inputs) on the two operands brought to one dtype (a float one when ``true_division``),
+    numbers included."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        a, b = _operands(self, other, true_division=true_division)
+        return function(a, b) if not isinstance(function, ops.Primitive) else type(function)()(a, b)
+
+    method.__name__ = method.__qualname__ = name or function.__name__  # type: ignore[attr-defined]
+    method.__doc__ = function.__doc__
+    return method
+
+
 class Tensor:
     """An n-dimensional array that can record the ops applied to it, for backward.
 
@@ -449,6 +477,14 @@ class Tensor:
     tan, sinh, cosh = composites.tan, composites.sinh, composites.cosh
     arctan, arcsin, arctan2 = atan, asin, atan2
     acos = arccos = composites.acos
+    asinh = arcsinh = _of_floats(ops.Asinh, "asinh")
+    acosh, atanh, erfc = _of_floats(ops.Acosh, "acosh"), _of_floats(ops.Atanh, "atanh"), _of_floats(ops.Erfc, "erfc")
+    arccosh, arctanh = acosh, atanh
+    hypot, xlogy, copysign = _of_two(ops.Hypot(), "hypot"), _of_two(composites.xlogy), _of_two(composites.copysign)
+    logaddexp, logaddexp2 = _of_two(composites.logaddexp), _of_two(composites.logaddexp2)
+    fmax, fmin = _of_two(composites.fmax, true_division=False), _of_two(composites.fmin, true_division=False)
+    deg2rad, rad2deg, sinc, logit = composites.deg2rad, composites.rad2deg, composites.sinc, composites.logit
+    float_power = composites.float_power
     addcmul, addcdiv = composites.addcmul, composites.addcdiv
     exp2 = composites.exp2
     expm1 = composites.expm1
@@ -529,11 +565,19 @@ class Tensor:
     sort, argsort, msort, topk = tensor_shape.sort, tensor_shape.argsort, tensor_shape.msort, tensor_shape.topk
     kthvalue, median = tensor_shape.kthvalue, tensor_shape.median
     __getitem__ = tensor_shape.getitem
+    index_add, index_copy, index_fill = tensor_shape.index_add, tensor_shape.index_copy, tensor_shape.index_fill
+    rot90, diagflat = tensor_shape.rot90, tensor_shape.diagflat
+    hsplit, vsplit, dsplit = tensor_shape.hsplit, tensor_shape.vsplit, tensor_shape.dsplit
 
     # ------------------------------------------------------------------------- matrix products (tensor_linalg.py)
 
     matmul, mm, bmm, mv = tensor_linalg.matmul, tensor_linalg.mm, tensor_linalg.bmm, tensor_linalg.mv
     dot, outer = tensor_linalg.dot, tensor_linalg.outer
+    ger, inner, vdot, kron = tensor_linalg.outer, tensor_linalg.inner, tensor_linalg.vdot, tensor_linalg.kron
+    addmm, addmv, addr = tensor_linalg.addmm, tensor_linalg.addmv, tensor_linalg.addr
+    baddbmm, addbmm = tensor_linalg.baddbmm, tensor_linalg.addbmm
+    inverse, det, logdet = tensor_linalg.inverse, tensor_linalg.det, tensor_linalg.logdet
+    slogdet, matrix_power = tensor_linalg.slogdet, tensor_linalg.matrix_power
 
     # ------------------------------------------------------------------------- comparisons
     # Computed on the arrays; the results are constants (boolean mostly) with no gradient.
@@ -554,6 +598,30 @@ class Tensor:
     logical_not = _without_gradient(np.logical_not)
     sign = sgn = _without_gradient(np.sign, name="sign")
     isfinite, isnan, isinf = _without_gradient(np.isfinite), _without_gradient(np.isnan), _without_gradient(np.isinf)
+    signbit, isposinf, isneginf = (
+        _without_gradient(np.signbit),
+        _without_gradient(np.isposinf),
+        _without_gradient(np.isneginf),
+    )
+
+    def heaviside(self, values: Any) -> Tensor:
+        """0 where self < 0 (and where it is NaN), ``values`` where it is 0, 1 where it is
+        positive, in the common dtype; no gradient (PyTorch has none)."""
+        x, v = _operands(self, values)
+        if x.dtype != self.dtype:
+            raise TypeError(f"heaviside: values of dtype {v.dtype} do not match input's {self.dtype}")
+        return Tensor._make(np.where(x.array == 0, v.array, (x.array > 0).astype(x.dtype)))
+
+    def isreal(self) -> Tensor:
+        """True everywhere: minigrad's tensors are real."""
+        return Tensor._make(np.ones(self.shape, dtype=builtins.bool))
+
+    def positive(self) -> Tensor:
+        """self (``+x``); refused for booleans, as in PyTorch."""
+        if self.dtype == bool_:
+            raise TypeError("positive: the + operator on a bool tensor is not supported")
+        return self
+
     floor, ceil, trunc = _without_gradient(np.floor), _without_gradient(np.ceil), _without_gradient(np.trunc)
 
     def round(self, *, decimals: builtins.int = 0) -> Tensor:
@@ -596,6 +664,12 @@ class Tensor:
     greater_, greater_equal_, less_, less_equal_ = map(_in_place, (greater, greater_equal, less, less_equal))
     logical_not_, logical_and_ = map(_in_place, (logical_not, logical_and))
     logical_or_, logical_xor_ = map(_in_place, (logical_or, logical_xor))
+    asinh_, arcsinh_, acosh_, arccosh_ = map(_in_place, (asinh, arcsinh, acosh, arccosh))
+    atanh_, arctanh_ = map(_in_place, (atanh, arctanh))
+    erfc_, hypot_, xlogy_, copysign_, logit_, sinc_ = map(_in_place, (erfc, hypot, xlogy, copysign, logit, sinc))
+    deg2rad_, rad2deg_, float_power_ = map(_in_place, (deg2rad, rad2deg, float_power))
+    index_add_, index_copy_, index_fill_ = map(_in_place, (index_add, index_copy, index_fill))
+    addmm_, addmv_, addr_, baddbmm_, addbmm_ = map(_in_place, (addmm, addmv, addr, baddbmm, addbmm))
 
 
 def from_numpy(ndarray: np.ndarray, /) -> Tensor:

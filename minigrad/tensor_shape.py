@@ -586,3 +586,106 @@ def median(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     if dim is None:
         return kthvalue(flatten(x), (x.numel() + 1) // 2, 0).values
     return kthvalue(x, (x.shape[normalize_dim(dim, x.ndim)] + 1) // 2, dim, keepdim)
+
+
+# ----------------------------------------------------------------------------- index_* and friends
+
+
+def _slices_at(x: Tensor, dim: int, index: Any, source: Any, name: str) -> tuple[int, np.ndarray]:
+    """``dim`` (normalised) and the 1-D integer ``index`` of index_add/index_copy/index_fill,
+    checked against x and (when given) the source whose slices go there."""
+    dim = normalize_dim(dim, builtins.max(x.ndim, 1))
+    index = np.asarray(array_of(index))
+    if index.dtype.kind not in "iu" or index.ndim > 1:
+        raise TypeError(
+            f"{name}: index must be a 0-D or 1-D integer tensor, got dtype {index.dtype}, shape {index.shape}"
+        )
+    index = index.reshape(-1)
+    if index.size and (index.max() >= x.shape[dim] or index.min() < -x.shape[dim]):
+        raise IndexError(f"{name}: index {index.tolist()} is out of range for dim {dim} of size {x.shape[dim]}")
+    if source is not None:
+        expected = (*x.shape[:dim], len(index), *x.shape[dim + 1 :])
+        if source.shape != expected:
+            raise ShapeError(f"{name}: source of shape {source.shape} does not fit: expected {expected} for self "
+                             f"of shape {x.shape}, dim {dim} and {len(index)} indices")  # fmt: skip
+    return dim, index % x.shape[dim]
+
+
+def _spread(index: np.ndarray, dim: int, shape: tuple[int, ...]) -> np.ndarray:
+    """The 1-D ``index`` repeated across every other dim of ``shape``: scatter's addressing."""
+    return np.broadcast_to(index.reshape([-1 if d == dim else 1 for d in range(len(shape))]), shape)
+
+
+def index_add(x: Tensor, dim: int, index: Any, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    """x with alpha * source[..., i, ...] added into x[..., index[i], ...] along ``dim``;
+    repeated indices add up."""
+    dim, index = _slices_at(x, dim, index, source, "index_add")
+    return scatter_add(x, dim, _spread(index, dim, source.shape), source if alpha == 1 else source * alpha)
+
+
+def index_copy(x: Tensor, dim: int, index: Any, source: Tensor) -> Tensor:
+    """x with source[..., i, ...] written into x[..., index[i], ...] along ``dim``."""
+    dim, index = _slices_at(x, dim, index, source, "index_copy")
+    return scatter(x, dim, _spread(index, dim, source.shape), source)
+
+
+def index_fill(x: Tensor, dim: int, index: Any, value: Any) -> Tensor:
+    """x with ``value`` in the slices x[..., index[i], ...] along ``dim``."""
+    dim, index = _slices_at(x, dim, index, None, "index_fill")
+    chosen = np.zeros(x.shape, dtype=bool)
+    chosen[(slice(None),) * dim + (index,)] = True
+    return masked_fill(x, chosen, value)
+
+
+def rot90(x: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """Rotate by k quarter turns in the plane of ``dims``, from the first towards the second."""
+    if len(dims) != 2:
+        raise ValueError(f"rot90: expected 2 dims, got {len(dims)}")
+    if x.ndim < 2:
+        raise ShapeError(f"rot90: expected at least 2 dims, got shape {x.shape}")
+    first, second = normalize_dim(dims[0], x.ndim), normalize_dim(dims[1], x.ndim)
+    if first == second:
+        raise ValueError(f"rot90: the two dims must differ, got {tuple(dims)}")
+    k %= 4
+    if k == 1:
+        return transpose(flip(x, second), first, second)
+    if k == 2:
+        return flip(x, first, second)
+    if k == 3:
+        return transpose(flip(x, first), first, second)
+    return x[...]
+
+
+def _split_along(x: Tensor, indices: tuple[Any, ...], dim: int, name: str) -> tuple[Tensor, ...]:
+    """``tensor_split`` along ``dim``, given a number of equal sections (which must divide the
+    dim) or split indices, as one list or one by one (``x.hsplit(1, 3)``)."""
+    sections = indices[0] if len(indices) == 1 else list(indices)
+    if isinstance(sections, (int, np.integer)) and (sections <= 0 or x.shape[dim] % sections):
+        raise RuntimeError(f"{name}: dim {dim} of size {x.shape[dim]} can't be split into {sections} equal sections")
+    return tensor_split(x, sections, dim)
+
+
+def hsplit(x: Tensor, *indices: Any) -> tuple[Tensor, ...]:
+    """Split columns: along dim 1 (dim 0 of a 1-D tensor), into equal sections or at indices."""
+    if x.ndim == 0:
+        raise ShapeError("hsplit: expected a tensor of at least 1 dim, got a 0-d tensor")
+    return _split_along(x, indices, 1 if x.ndim > 1 else 0, "hsplit")
+
+
+def vsplit(x: Tensor, *indices: Any) -> tuple[Tensor, ...]:
+    """Split rows: along dim 0, of a tensor of at least 2 dims."""
+    if x.ndim < 2:
+        raise ShapeError(f"vsplit: expected a tensor of at least 2 dims, got shape {x.shape}")
+    return _split_along(x, indices, 0, "vsplit")
+
+
+def dsplit(x: Tensor, *indices: Any) -> tuple[Tensor, ...]:
+    """Split along dim 2 (depth), of a tensor of at least 3 dims."""
+    if x.ndim < 3:
+        raise ShapeError(f"dsplit: expected a tensor of at least 3 dims, got shape {x.shape}")
+    return _split_along(x, indices, 2, "dsplit")
+
+
+def diagflat(x: Tensor, offset: int = 0) -> Tensor:
+    """The flattened x on a diagonal of a square matrix."""
+    return diag(flatten(x), offset)

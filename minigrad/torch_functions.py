@@ -82,6 +82,12 @@ FUNCTIONS = _forms(
     "clamp_min", "clamp_max", "softmax", "log_softmax", "nonzero", "scatter", "scatter_add", "maximum", "minimum",
     # matrix products
     "matmul", "mm", "bmm", "mv", "dot", "outer", "cross",
+    # added beside them: more elementwise math, products and matrix functions
+    "asinh", "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "erfc", "hypot", "xlogy", "copysign",
+    "logaddexp", "logaddexp2", "fmax", "fmin", "deg2rad", "rad2deg", "sinc", "logit", "float_power",
+    "signbit", "isposinf", "isneginf", "heaviside",
+    "addmv", "addr", "baddbmm", "addbmm", "inner", "ger", "vdot", "kron", "inverse", "slogdet", "matrix_power",
+    "index_add", "index_copy",
 )  # fmt: skip
 
 # ... and without it (PyTorch's function has no out=, or returns a view):
@@ -92,6 +98,7 @@ FUNCTIONS.update(
         "chunk", "unbind", "select", "masked_fill", "diagonal", "trace", "broadcast_to", "ravel", "clone",
         "numel", "is_floating_point", "is_complex", "allclose", "equal", "isclose", "narrow", "flip", "roll",
         "isnan", "isinf", "isfinite", "detach", "tensor_split",
+        "isreal", "positive", "det", "logdet", "rot90", "hsplit", "vsplit", "dsplit", "diagflat", "index_fill",
         # the in-place forms (torch.relu_(x) is x.relu_()), with PyTorch's in-place rules
         "zero_", "fill_", "relu_", "sigmoid_", "tanh_", "exp_", "log_", "sqrt_", "square_", "sin_", "cos_",
         "abs_", "neg_", "reciprocal_", "floor_", "ceil_", "round_", "clamp_", "clip_", "clamp_min_", "clamp_max_",

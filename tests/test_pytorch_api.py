@@ -41,6 +41,10 @@ X_NAN = np.where(np.array([[0, 1, 0, 0], [1, 1, 1, 1], [0, 0, 1, 0]], dtype=bool
 VECTORS = rng(10).standard_normal((4, 3))  # rows of 3-vectors, for cross
 REPEATS = np.array([2, 0, 3])  # one count per row of X
 TAKE = np.array([[0, 11, -1], [5, 5, 2]])  # flat positions in X (5 twice: its gradient adds up)
+SPD = X[:, :3] @ X[:, :3].T + 3 * np.eye(3)  # a well-conditioned matrix, for inverse and det
+BATCH_SPD = np.stack([SPD, SPD[::-1, ::-1] - 5 * np.eye(3)])  # the second has a negative determinant
+ROWS, COLUMNS = np.array([2, 0]), np.array([3, 1])  # for index_add/index_copy/index_fill
+X_EDGES = np.array([[0.0, -0.0, np.inf, -np.inf], [np.nan, 1.0, -2.0, 0.5], [3.0, -np.inf, np.inf, 0.0]])
 WORKTREE = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}
 
 # (name, function applied to both engines' tensors, inputs, whether to gradcheck)
@@ -186,6 +190,116 @@ METHODS = [
     ("unfold", lambda x: (x.unfold(1, 2, 1), x.unfold(0, 2, 1), x.unfold(-1, 3, 2), x.unfold(1, 0, 3)), (X,), True),
     ("unfold_cube", lambda c: c.unfold(1, 2, 2).unfold(0, 1, 1), (CUBE,), True),
     ("round_decimals", lambda x: ((x * 100).round(decimals=-1), x.round(decimals=2), (x * 2).round()), (X,), False),
+    # more math, products and matrix functions (primitives: asinh, acosh, atanh, erfc, hypot, inverse, log|det|)
+    ("asinh_acosh_atanh", lambda x: x.asinh() + (x.abs() + 1.5).acosh() + (x * 0.3).atanh(), (X,), True),
+    (
+        "arcsinh_arccosh_arctanh",
+        lambda x: x.arcsinh() * 2 + (x.abs() + 1.1).arccosh() + (x * 0.4).arctanh(),
+        (X,),
+        True,
+    ),
+    ("inverse_hyperbolic_ints", lambda i: (i.asinh(), (i + 1).acosh(), (i * 0).atanh()), (INDEX,), False),
+    ("erfc", lambda x: (x * 3).erfc() + x.erfc(), (X,), True),
+    ("hypot", lambda x, y: x.hypot(y) + x.hypot(y * 0 + 2), (X, Y), True),
+    ("xlogy", lambda x, y: x.xlogy(y.abs() + 0.1) + x.xlogy(3), (X_ZEROS, Y), True),
+    ("logaddexp", lambda x, y: x.logaddexp(y) + x.logaddexp2(y * 3) + x.logaddexp(x), (X, Y), True),
+    ("copysign", lambda x, y: x.copysign(y) + x.copysign(-0.0) * 2 + x.copysign(1), (X, Y), True),
+    ("fmax_fmin", lambda x, y: x.fmax(y) + x.fmin(y) * 2 + x.fmax(x), (X, Y), True),
+    ("deg2rad_rad2deg_sinc", lambda x: x.deg2rad() + x.rad2deg() + x.sinc(), (X,), True),
+    ("sinc_at_zero", lambda x: x.sinc() + (x * 0).sinc(), (X_ZEROS,), True),  # d/dx = 0 at 0; no second order there
+    ("logit", lambda x: x.sigmoid().logit() + x.sigmoid().logit(eps=0.3) + x.sigmoid().logit(0.01), (X,), True),
+    ("float_power", lambda x: x.abs().float_power(1.5) + x.float_power(2) + x.float_power(x.abs()), (X,), True),
+    ("float_power_ints", lambda i: (i.float_power(2), i.float_power(-1)), (INDEX,), False),
+    (
+        "edge_values",
+        lambda e: (
+            e.xlogy(e),
+            e.logaddexp(e),
+            e.fmax(e.flip(1)),
+            e.fmin(-e),
+            e.hypot(e),
+            e.copysign(-e),
+            e.erfc(),
+            e.asinh(),
+            e.sinc(),
+            e.signbit(),
+            e.isposinf(),
+            e.isneginf(),
+            e.isreal(),
+            e.positive(),
+            e.heaviside(e.new_tensor(0.5)),
+        ),
+        (X_EDGES,),
+        False,
+    ),
+    (
+        "matrix_products",
+        lambda x, y, v, c: (
+            (x @ y.mT).addmm(x, y.mT, beta=0.5, alpha=2),
+            (x @ v).addmv(x, v, alpha=-1),
+            x.addr(x[:, 0], y[0], beta=2),
+            (c @ c.mT).baddbmm(c, c.mT, beta=0.5),
+            (c[0] @ c[0].mT).addbmm(c, c.mT, alpha=3),
+            x.inner(y),
+            x.inner(v),
+            v.vdot(v * 2),
+            x.kron(y[:2, :3]),
+            v.ger(v),
+            c.kron(v),
+        ),
+        (X, Y, V, CUBE),
+        True,
+    ),
+    ("beta_zero_ignores_nan", lambda x, y: (x @ y.mT * np.nan).addmm(x, y.mT, beta=0), (X, Y), False),
+    (
+        "matrix_functions",
+        lambda m, b: (
+            m.inverse(),
+            m.det(),
+            m.logdet(),
+            m.slogdet()[1],
+            m.matrix_power(3),
+            m.matrix_power(-2),
+            b.inverse(),
+            b.det(),
+            b.slogdet().logabsdet,
+            b.matrix_power(2),
+        ),
+        (SPD, BATCH_SPD),
+        True,
+    ),
+    ("matrix_constants", lambda b: (b.slogdet().sign, b.logdet(), b.matrix_power(0)), (BATCH_SPD,), False),
+    (
+        "index_add_copy_fill",
+        lambda x, y, r, c: (
+            x.index_add(0, r, y[:2], alpha=2),
+            x.index_add(1, c, y[:, :2]),
+            x.index_copy(1, c, y[:, :2]),
+            x.index_fill(1, c, -1.0),
+            x.index_fill(0, r, x[0, 0]),
+        ),
+        (X, Y, ROWS, COLUMNS),
+        True,
+    ),
+    ("index_add_repeated", lambda x, y, r: x.index_add(0, r, y), (X, Y, np.array([1, 1, 0])), True),
+    (
+        "rot90_splits_diagflat",
+        lambda x, c: (
+            x.rot90(),
+            x.rot90(2),
+            x.rot90(-1, [1, 0]),
+            c.rot90(1, [0, 2]),
+            x.rot90(4),
+            *x.hsplit(2),
+            *x.hsplit([1, 3]),
+            *x.vsplit([1]),
+            *c.dsplit(2),
+            *x[0].hsplit(2),
+            x.diagflat(1),
+        ),
+        (X, CUBE),
+        True,
+    ),
 ]
 
 
@@ -195,7 +309,9 @@ def test_tensor_method_matches_torch(name, function, inputs, differentiable):
     compare_with_torch(function, function, *inputs, atol=1e-10, rtol=1e-7, grad=differentiable)
 
 
-GRADCHECKED = [m for m in METHODS if m[3] and m[0] not in ("masked_select", "median", "kthvalue", "amin_argmin")]
+GRADCHECKED = [
+    m for m in METHODS if m[3] and m[0] not in ("masked_select", "median", "kthvalue", "amin_argmin", "sinc_at_zero")
+]
 
 
 @pytest.mark.parametrize(("name", "function", "inputs", "differentiable"), GRADCHECKED, ids=[m[0] for m in GRADCHECKED])
@@ -228,6 +344,8 @@ IN_PLACE = [  # (name, arguments): x.name_(*arguments) writes x.name(*arguments)
     *[(name, ("Y",)) for name in (BINARY_IN_PLACE + " greater_equal less_equal").split()],
     *[("cumsum", (0,)), ("cumprod", (1,)), ("tril", ()), ("triu", (1,))],
     *[("addcmul", ("Y", "Y")), ("addcdiv", ("Y", "Y"))],
+    *[(name, ()) for name in ["asinh", "arcsinh", "atanh", "arctanh", "erfc", "deg2rad", "rad2deg", "sinc"]],
+    *[(name, ("Y",)) for name in ["hypot", "xlogy", "copysign", "float_power"]],
 ]
 
 
@@ -503,6 +621,21 @@ FUNCTIONS = [
     ("take", lambda T, x, y: T.take(x, T.tensor([0, 5, -1]))),
     ("cumprod", lambda T, x, y: T.cumprod(x, 1) + T.cumprod(y, dim=0)),
     ("round", lambda T, x, y: T.round(x, decimals=1) + x),
+    ("hypot_xlogy_logaddexp", lambda T, x, y: T.hypot(x, y) + T.xlogy(x, y.abs()) + T.logaddexp(x, other=y)),
+    ("inverse_hyperbolic", lambda T, x, y: T.asinh(x) + T.arctanh(y * 0.5) + T.erfc(input=x)),
+    (
+        "more_elementwise",
+        lambda T, x, y: T.copysign(x, y) + T.fmax(x, y) + T.deg2rad(x) + T.sinc(y) + T.logit(T.sigmoid(y)),
+    ),
+    (
+        "matrix_functions",
+        lambda T, x, y: (T.inverse(x[:, :3] + 3 * T.eye(3, dtype=x.dtype)), T.det(x[:, 1:]), T.kron(x, y)),
+    ),
+    (
+        "products",
+        lambda T, x, y: (T.addmv(x[:, 0], x, y[0]), T.inner(x, y), T.ger(x[0], y[1]), T.matrix_power(x[:, :3], 2)),
+    ),
+    ("index_and_splits", lambda T, x, y: (T.index_add(x, 1, T.tensor([0, 2]), y[:, :2]), *T.hsplit(x, 2), T.rot90(x))),
 ]
 
 
@@ -878,3 +1011,78 @@ def test_set_printoptions_prints_as_pytorch(options):
     finally:
         minigrad.set_printoptions(profile="default")
         torch.set_printoptions(profile="default")
+
+
+def test_erfc_keeps_its_relative_precision_where_it_is_tiny():
+    """erfc(10) = 2.1e-45: 1 - erf(x) would be 0 there. Compared with PyTorch to 1e-12 relative."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+    x = np.array([-6.0, -2.6, -1.0, 0.0, 0.7, 2.4, 2.6, 5.0, 10.0, 20.0, 26.0])
+    np.testing.assert_allclose(minigrad.tensor(x).erfc().array, torch.tensor(x).erfc().numpy(), rtol=1e-12, atol=0)
+
+
+def test_matrix_functions_refuse_what_has_no_answer():
+    singular = minigrad.tensor([[1.0, 2.0], [2.0, 4.0]])
+    with pytest.raises(RuntimeError, match=r"inverse: a matrix of shape \(2, 2\) is singular"):
+        singular.inverse()
+    assert singular.det().item() == 0.0 and singular.logdet().item() == -math.inf  # as PyTorch's
+    with pytest.raises(minigrad.ShapeError, match=r"expected square matrices \(\.\.\., n, n\), got shape \(2, 3\)"):
+        minigrad.ones(2, 3).det()
+    with pytest.raises(RuntimeError, match="expected a floating point tensor"):
+        minigrad.tensor([[1, 0], [0, 1]]).inverse()
+    with pytest.raises(minigrad.ShapeError, match=r"addmm: input of shape \(3, 3\) does not broadcast"):
+        minigrad.ones(3, 3).addmm(minigrad.ones(2, 4), minigrad.ones(4, 2))
+
+
+def test_index_functions_and_splits_name_what_was_wrong():
+    x = minigrad.zeros(3, 2)
+    with pytest.raises(IndexError, match=r"index_add: index \[0, 3\] is out of range for dim 0 of size 3"):
+        x.index_add(0, minigrad.tensor([0, 3]), minigrad.ones(2, 2))
+    with pytest.raises(
+        minigrad.ShapeError, match=r"index_copy: source of shape \(2, 3\) does not fit: expected \(2, 2\)"
+    ):
+        x.index_copy(0, minigrad.tensor([0, 1]), minigrad.ones(2, 3))
+    with pytest.raises(TypeError, match="index_fill: index must be a 0-D or 1-D integer tensor"):
+        x.index_fill(0, minigrad.tensor([0.5]), 1.0)
+    with pytest.raises(RuntimeError, match="hsplit: dim 1 of size 2 can't be split into 3 equal sections"):
+        x.hsplit(3)
+
+
+def test_index_add_in_place_inside_a_graph_differentiates_both_inputs():
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+    results = []
+    for engine in (minigrad, torch):
+        x = engine.tensor(X, requires_grad=True)
+        source = engine.tensor(Y[:2], requires_grad=True)
+        y = x * 1.0
+        y.index_add_(0, engine.tensor([2, 2]), source, alpha=-0.5)  # a repeated row: both add into it
+        (y * y).sum().backward()
+        results.append([np.asarray(t.detach().numpy()) for t in (y, x.grad, source.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+LINALG = [  # torch.linalg's functions, the same call in both engines: (name, function of (linalg, A, x))
+    ("inv", lambda L, a, b, x: (L.inv(a), L.inv(b))),
+    ("det_slogdet", lambda L, a, b, x: (L.det(a), L.det(b), L.slogdet(a)[1], L.slogdet(b).logabsdet)),
+    ("matrix_power", lambda L, a, b, x: (L.matrix_power(a, 3), L.matrix_power(b, -1))),
+    ("vector_norm", lambda L, a, b, x: (L.vector_norm(x), L.vector_norm(x, 1, dim=1, keepdim=True),
+                                         L.vector_norm(x, math.inf, dim=0), L.vector_norm(x, 3, dim=(0, 1)))),
+    ("norms", lambda L, a, b, x: (L.matrix_norm(x), L.norm(x), L.norm(x, dim=1), L.norm(x, "fro"), L.norm(x[0], 3))),
+    ("vecdot_cross_matmul", lambda L, a, b, x: (L.vecdot(x, x), L.cross(a, a.flip(0)), L.matmul(a, x))),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "function"), LINALG, ids=[f[0] for f in LINALG])
+def test_linalg_matches_torch(name, function):
+    compare_with_torch(
+        lambda a, b, x: function(minigrad.linalg, a, b, x), lambda a, b, x: function(torch.linalg, a, b, x),
+        SPD, BATCH_SPD, X, atol=1e-10,
+    )  # fmt: skip
+    check_gradients(lambda a, b, x: function(minigrad.linalg, a, b, x)[0], SPD, BATCH_SPD, X)
+
+
+def test_linalg_names_what_it_lacks():
+    with pytest.raises(NotImplementedError, match=r"torch\.linalg\.svd"):
+        _ = minigrad.linalg.svd
+    with pytest.raises(NotImplementedError, match="matrix_norm\\(ord='nuc'\\) is not supported"):
+        minigrad.linalg.matrix_norm(minigrad.ones(2, 2), "nuc")

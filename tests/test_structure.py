@@ -22,7 +22,7 @@ LAYERS = [
     ["function"],
     ["composites", "tensor_shape", "tensor_inplace", "tensor_convert", "tensor_linalg", "tensor_compare"],
     ["tensor"],
-    ["factories", "functions", "torch_functions"],
+    ["factories", "functions", "torch_functions", "linalg"],
 ]
 
 
