@@ -186,7 +186,7 @@ def logaddexp2(x: Tensor, y: Tensor) -> Tensor:
 def copysign(x: Tensor, y: Tensor) -> Tensor:
     """|x| with the sign of y (its sign bit: -0.0 counts as negative). x and y are floating
     (``Tensor.copysign``). The gradient reaches x only: sign(x) sign(y), 0 at x = 0, as in PyTorch."""
-    return x.abs() * x.new_tensor(1.0).where(~y.signbit(), -1.0)
+    return (x.abs() + 0.0) * x.new_tensor(1.0).where(~y.signbit(), -1.0)  # (+ 0.0: |-0.0| is +0.0)
 
 
 def fmax(x: Tensor, y: Tensor) -> Tensor:

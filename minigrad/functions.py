@@ -140,8 +140,8 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
 def addmm(
     input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1, out: Tensor | None = None
 ) -> Tensor:
-    """beta * input + alpha * (mat1 @ mat2)."""
-    result = (input if beta == 1 else beta * input) + (mat1.mm(mat2) if alpha == 1 else alpha * mat1.mm(mat2))
+    """beta * input + alpha * (mat1 @ mat2) (``Tensor.addmm``: with beta = 0 the input is ignored)."""
+    result = input.addmm(mat1, mat2, beta=beta, alpha=alpha)
     return result if out is None else write_out(out, result, "addmm")
 
 

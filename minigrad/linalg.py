@@ -11,16 +11,28 @@ primitives), so every gradient is derived. Others raise a NotImplementedError th
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from minigrad import tensor_linalg
-from minigrad.shapes import ShapeError
+from minigrad.ops import LinAlgError
+from minigrad.shapes import ShapeError, normalize_dim
 from minigrad.tensor import Tensor
 from minigrad.tensor_linalg import SignLogAbsDet
 from minigrad.unsupported import missing_attribute
 
-__all__ = ["cross", "det", "inv", "matmul", "matrix_norm", "matrix_power", "norm", "slogdet", "vecdot", "vector_norm"]
+__all__ = [
+    "LinAlgError",
+    "cross",
+    "det",
+    "inv",
+    "matmul",
+    "matrix_norm",
+    "matrix_power",
+    "norm",
+    "slogdet",
+    "vecdot",
+    "vector_norm",
+]
 
 
 def inv(A: Tensor) -> Tensor:
@@ -37,8 +49,8 @@ def slogdet(A: Tensor) -> SignLogAbsDet:
     return tensor_linalg.slogdet(A)
 
 
-def matrix_power(A: Tensor, n: int) -> Tensor:
-    return tensor_linalg.matrix_power(A, n)
+def matrix_power(input: Tensor, n: int) -> Tensor:
+    return tensor_linalg.matrix_power(input, n)
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
@@ -57,40 +69,33 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
 
 def vector_norm(x: Tensor, ord: float = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """(sum |x|^ord)^(1/ord) over ``dim`` (all elements by default); ord = inf is the largest
-    |x|, -inf the smallest, 0 the number of non-zeros."""
-    x = x if dtype is None else x.to(dtype)
-    size = x.abs()
-    if ord == math.inf:
-        return size.amax(dim, keepdim)
-    if ord == -math.inf:
-        return size.amin(dim, keepdim)
-    if ord == 0:
-        return (x != 0).to(size.dtype).sum(dim, keepdim)
-    if ord == 1:
-        return size.sum(dim, keepdim)
-    if ord == 2:  # sqrt(sum x^2), the usual length
-        return (x * x).sum(dim, keepdim).sqrt()
-    return (size**ord).sum(dim, keepdim) ** (1 / ord)
+    |x|, -inf the smallest, 0 the number of non-zeros. ``Tensor.norm``, whose gradient at a
+    zero vector is 0, as PyTorch's."""
+    if isinstance(dim, (tuple, list)) and len(set(normalize_dim(d, x.ndim) for d in dim)) != len(dim):
+        raise ValueError(f"vector_norm: dim {tuple(dim)} names a dim twice")
+    return x.norm(ord, dim, keepdim, dtype)
 
 
-def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False) -> Tensor:
+def matrix_norm(input: Tensor, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False) -> Tensor:
     """The Frobenius norm sqrt(sum A^2) over the two matrix dims (the only ``ord`` minigrad has:
     the others need singular values)."""
     if ord != "fro":
         raise NotImplementedError(f"torch.linalg.matrix_norm(ord={ord!r}) is not supported by minigrad: use ord='fro'")
-    if A.ndim < 2:
-        raise ShapeError(f"matrix_norm: expected a tensor of at least 2 dims, got shape {A.shape}")
-    return (A * A).sum(tuple(dim), keepdim).sqrt()
+    if input.ndim < 2:
+        raise ShapeError(f"matrix_norm: expected a tensor of at least 2 dims, got shape {input.shape}")
+    if len(dim) != 2 or normalize_dim(dim[0], input.ndim) == normalize_dim(dim[1], input.ndim):
+        raise ValueError(f"matrix_norm: dim must be two different dims, got {tuple(dim)}")
+    return input.norm("fro", tuple(dim), keepdim)
 
 
-def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def norm(input: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """A vector norm (a 1-D input, or an int ``dim``) or a matrix norm (a 2-D input, or two dims);
     without ``ord``, the 2-norm of the flattened input when ``dim`` is None, as in PyTorch."""
-    x = A if dtype is None else A.to(dtype)
+    x = input if dtype is None else input.to(dtype)
     matrix = (isinstance(dim, (tuple, list)) and len(dim) == 2) or (dim is None and ord is not None and x.ndim == 2)
     if matrix:
         return matrix_norm(x, "fro" if ord is None else ord, tuple(dim) if dim is not None else (-2, -1), keepdim)
-    if ord is not None and dim is None and x.ndim > 2:
+    if ord is not None and dim is None and x.ndim not in (1, 2):
         raise ShapeError(f"norm: with ord={ord!r}, the input must be 1-D or 2-D (or pass dim), got shape {x.shape}")
     return vector_norm(x, 2 if ord is None else ord, dim, keepdim)
 

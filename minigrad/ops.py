@@ -958,17 +958,31 @@ def _square_matrices(name: str, a: np.ndarray) -> None:
         raise ShapeError(f"{name}: expected square matrices (..., n, n), got shape {a.shape}")
 
 
+class LinAlgError(RuntimeError):
+    """A matrix without the answer asked for (a singular one has no inverse): ``torch.linalg.LinAlgError``."""
+
+
+def _with_nan_matrices(function: Callable[[np.ndarray], Any], a: np.ndarray) -> tuple[Any, np.ndarray]:
+    """``function`` of the matrices in a, with those holding a NaN replaced by the identity (numpy
+    would call them singular, or give det 0), and a mask of them: their results are NaN."""
+    has_nan = np.isnan(a).any(axis=(-2, -1))
+    if has_nan.any():
+        a = np.where(has_nan[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), a)
+    return function(a), has_nan
+
+
 class Inverse(Primitive):
-    """The inverse of square matrices (batched over leading dims)."""
+    """The inverse of square matrices (batched over leading dims); NaN for a matrix holding a NaN."""
 
     __slots__ = ()
 
     def forward(self, a: np.ndarray) -> np.ndarray:
         _square_matrices("inverse", a)
         try:
-            return np.linalg.inv(a)
+            inverse, has_nan = _with_nan_matrices(np.linalg.inv, a)
         except np.linalg.LinAlgError:
-            raise RuntimeError(f"inverse: a matrix of shape {a.shape[-2:]} is singular, it has no inverse") from None
+            raise LinAlgError(f"inverse: a matrix of shape {a.shape[-2:]} is singular, it has no inverse") from None
+        return np.where(has_nan[..., None, None], np.nan, inverse)
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         # d(A^-1) = -A^-1 dA A^-1, so dL/dA = -A^-T G A^-T (written with out = A^-1: any order)
@@ -983,7 +997,8 @@ class LogAbsDet(Primitive):
 
     def forward(self, a: np.ndarray) -> np.ndarray:
         _square_matrices("slogdet", a)
-        return np.linalg.slogdet(a)[1]
+        (_, logabsdet), has_nan = _with_nan_matrices(np.linalg.slogdet, a)
+        return np.where(has_nan, np.nan, logabsdet)
 
     def backward(self, grad: TensorLike, out: TensorLike) -> Gradients:
         (a,) = self.inputs

@@ -667,7 +667,7 @@ class Tensor:
     asinh_, arcsinh_, acosh_, arccosh_ = map(_in_place, (asinh, arcsinh, acosh, arccosh))
     atanh_, arctanh_ = map(_in_place, (atanh, arctanh))
     erfc_, hypot_, xlogy_, copysign_, logit_, sinc_ = map(_in_place, (erfc, hypot, xlogy, copysign, logit, sinc))
-    deg2rad_, rad2deg_, float_power_ = map(_in_place, (deg2rad, rad2deg, float_power))
+    deg2rad_, rad2deg_, float_power_, heaviside_ = map(_in_place, (deg2rad, rad2deg, float_power, heaviside))
     index_add_, index_copy_, index_fill_ = map(_in_place, (index_add, index_copy, index_fill))
     addmm_, addmv_, addr_, baddbmm_, addbmm_ = map(_in_place, (addmm, addmv, addr, baddbmm, addbmm))
 

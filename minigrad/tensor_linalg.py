@@ -180,8 +180,10 @@ def slogdet(x: Tensor) -> SignLogAbsDet:
     """(sign, log |det|) of each square matrix: the determinant without overflow. The sign is a
     constant (no gradient); log |det| is differentiable."""
     x = _floating_square("slogdet", x)
-    sign = x.new_tensor(np.linalg.slogdet(x.array)[0])
-    return SignLogAbsDet(sign, ops.LogAbsDet()(x))
+    with np.errstate(invalid="ignore"):  # a NaN matrix: its sign is set to NaN below
+        sign = np.linalg.slogdet(x.array)[0]
+    sign = np.where(np.isnan(x.array).any(axis=(-2, -1)), np.nan, sign)  # numpy says 0 for a NaN matrix
+    return SignLogAbsDet(x.new_tensor(sign), ops.LogAbsDet()(x))
 
 
 def det(x: Tensor) -> Tensor:
@@ -195,7 +197,8 @@ def logdet(x: Tensor) -> Tensor:
     sign, logabsdet = slogdet(_floating_square("logdet", x))
     with np.errstate(divide="ignore", invalid="ignore"):  # log(-1) = NaN, log(0) = -inf: constants, no warning
         log_sign = np.log(sign.array)
-    return logabsdet + x.new_tensor(log_sign)
+    # Where det <= 0 the value is that constant and the gradient 0, as in PyTorch.
+    return logabsdet.where(x.new_tensor(sign.array > 0, dtype=np.bool_), x.new_tensor(log_sign))
 
 
 def matrix_power(x: Tensor, n: int) -> Tensor:
@@ -214,4 +217,4 @@ def matrix_power(x: Tensor, n: int) -> Tensor:
         if n:
             base = matmul(base, base)
     assert result is not None
-    return result
+    return result.clone() if result is x else result  # A^1: a new tensor, as PyTorch's

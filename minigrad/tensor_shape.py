@@ -601,7 +601,8 @@ def _slices_at(x: Tensor, dim: int, index: Any, source: Any, name: str) -> tuple
             f"{name}: index must be a 0-D or 1-D integer tensor, got dtype {index.dtype}, shape {index.shape}"
         )
     index = index.reshape(-1)
-    if index.size and (index.max() >= x.shape[dim] or index.min() < -x.shape[dim]):
+    lowest = -x.shape[dim] if name == "index_fill" else 0  # (PyTorch counts from the end for index_fill only)
+    if index.size and (index.max() >= x.shape[dim] or index.min() < lowest):
         raise IndexError(f"{name}: index {index.tolist()} is out of range for dim {dim} of size {x.shape[dim]}")
     if source is not None:
         expected = (*x.shape[:dim], len(index), *x.shape[dim + 1 :])
@@ -634,6 +635,7 @@ def index_fill(x: Tensor, dim: int, index: Any, value: Any) -> Tensor:
     dim, index = _slices_at(x, dim, index, None, "index_fill")
     chosen = np.zeros(x.shape, dtype=bool)
     chosen[(slice(None),) * dim + (index,)] = True
+    value = value.to(x.dtype) if hasattr(value, "_op") else x.new_tensor(value)  # x keeps its dtype
     return masked_fill(x, chosen, value)
 
 
@@ -648,12 +650,14 @@ def rot90(x: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
         raise ValueError(f"rot90: the two dims must differ, got {tuple(dims)}")
     k %= 4
     if k == 1:
-        return transpose(flip(x, second), first, second)
-    if k == 2:
-        return flip(x, first, second)
-    if k == 3:
-        return transpose(flip(x, first), first, second)
-    return x[...]
+        turned = transpose(flip(x, second), first, second)
+    elif k == 2:
+        turned = flip(x, first, second)
+    elif k == 3:
+        turned = transpose(flip(x, first), first, second)
+    else:
+        turned = x
+    return turned.clone()  # a new tensor, as PyTorch's (flip and transpose here are views)
 
 
 def _split_along(x: Tensor, indices: tuple[Any, ...], dim: int, name: str) -> tuple[Tensor, ...]:

@@ -1086,3 +1086,47 @@ def test_linalg_names_what_it_lacks():
         _ = minigrad.linalg.svd
     with pytest.raises(NotImplementedError, match="matrix_norm\\(ord='nuc'\\) is not supported"):
         minigrad.linalg.matrix_norm(minigrad.ones(2, 2), "nuc")
+
+
+def test_the_new_functions_edge_cases_match_pytorch():
+    """What the review of the new functions found, each now as PyTorch does it."""
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed: pip install torch==2.13.0")
+
+    def both(function, *arrays, grad=False):
+        ours = [minigrad.tensor(a, requires_grad=grad) for a in arrays]
+        theirs = [torch.tensor(a, requires_grad=grad) for a in arrays]
+        return function(minigrad, *ours), function(torch, *theirs), ours, theirs
+
+    def same(a, b):
+        np.testing.assert_array_equal(np.asarray(a.detach().numpy()), b.detach().numpy())
+        assert np.array_equal(np.signbit(a.detach().numpy()), np.signbit(b.detach().numpy()))
+
+    # norms at zero: gradient 0, not NaN
+    for norm in (lambda T, x: T.linalg.vector_norm(x), lambda T, x: T.linalg.matrix_norm(x.reshape(2, 2))):
+        ours, theirs, (x,), (t,) = both(norm, np.zeros(4), grad=True)
+        ours.backward(), theirs.backward()
+        same(x.grad, t.grad)
+    # beta = 0 ignores NaN in the input, in the function form too
+    nan = np.full((2, 2), np.nan)
+    same(*both(lambda T, x: T.addmm(x, T.eye(2, dtype=x.dtype), T.eye(2, dtype=x.dtype), beta=0), nan)[:2])
+    # a NaN matrix: NaN determinant, log-determinant and inverse, not 0, -inf and "singular"
+    with_nan = np.array([[np.nan, 1.0], [1.0, 1.0]])
+    for function in (lambda T, a: T.det(a), lambda T, a: T.logdet(a), lambda T, a: T.linalg.inv(a)):
+        same(*both(function, with_nan)[:2])
+    # logdet of a negative determinant: NaN with gradient 0
+    ours, theirs, (a,), (t,) = both(lambda T, m: T.logdet(m), np.array([[0.0, 1.0], [1.0, 0.0]]), grad=True)
+    ours.backward(), theirs.backward()
+    same(a.grad, t.grad)
+    # rot90 and matrix_power(A, 1) are new tensors: changing them leaves A alone
+    a = minigrad.tensor([[1.0, 2.0], [3.0, 4.0]])
+    a.rot90(2).add_(1), a.rot90(0).add_(1), a.matrix_power(1).add_(1)
+    assert a.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    # index_fill keeps the input's dtype; index_add refuses negative indices, as PyTorch
+    same(*both(lambda T, x: T.index_fill(x, 0, T.tensor([0]), 2.7), np.array([1, 2, 3]))[:2])
+    with pytest.raises(IndexError, match="out of range"):
+        minigrad.zeros(3).index_add(0, minigrad.tensor([-1]), minigrad.ones(1))
+    # copysign of -0.0 takes the sign of the other
+    same(*both(lambda T, x, y: T.copysign(x, y), np.array([-0.0, -0.0, 0.0]), np.array([1.0, -1.0, -2.0]))[:2])
+    # a singular matrix raises torch.linalg.LinAlgError's twin, a RuntimeError
+    with pytest.raises(minigrad.linalg.LinAlgError, match="singular"):
+        minigrad.linalg.inv(minigrad.tensor([[1.0, 2.0], [2.0, 4.0]]))
