@@ -97,22 +97,20 @@ def _of_floats(op: type[ops.Primitive], name: str) -> Callable[[Tensor], Tensor]
         return op()(composites.floating(self))
 
     method.__name__ = method.__qualname__ = name
-    method.__doc__ = op.__doc__ if op.__doc__ and not op.__doc__.startswith("Primitive") else f"{name}, elementwise."
+    method.__doc__ = op.__doc__ or f"{name}, elementwise."
     return method
 
 
 def _of_two(
     function: Callable[[Tensor, Tensor], Tensor], name: str = "", true_division: builtins.bool = True
 ) -> Callable[..., Tensor]:
-    """A Tensor method ``x.name(other)`` running ``function`` (a composite, or a primitive of two
-    inputs) on the two operands brought to one dtype (a float one when ``true_division``),
-    numbers included."""
+    """A Tensor method ``x.name(other)`` running ``function`` on the two operands brought to one
+    dtype (a float one when ``true_division``), numbers included."""
 
     def method(self: Tensor, other: Any) -> Tensor:
-        a, b = _operands(self, other, true_division=true_division)
-        return function(a, b) if not isinstance(function, ops.Primitive) else type(function)()(a, b)
+        return function(*_operands(self, other, true_division=true_division))
 
-    method.__name__ = method.__qualname__ = name or function.__name__  # type: ignore[attr-defined]
+    method.__name__ = method.__qualname__ = name or function.__name__
     method.__doc__ = function.__doc__
     return method
 
@@ -480,7 +478,9 @@ class Tensor:
     asinh = arcsinh = _of_floats(ops.Asinh, "asinh")
     acosh, atanh, erfc = _of_floats(ops.Acosh, "acosh"), _of_floats(ops.Atanh, "atanh"), _of_floats(ops.Erfc, "erfc")
     arccosh, arctanh = acosh, atanh
-    hypot, xlogy, copysign = _of_two(ops.Hypot(), "hypot"), _of_two(composites.xlogy), _of_two(composites.copysign)
+    hypot = _of_two(lambda a, b: ops.Hypot()(a, b), "hypot")
+    hypot.__doc__ = ops.Hypot.__doc__
+    xlogy, copysign = _of_two(composites.xlogy), _of_two(composites.copysign)
     logaddexp, logaddexp2 = _of_two(composites.logaddexp), _of_two(composites.logaddexp2)
     fmax, fmin = _of_two(composites.fmax, true_division=False), _of_two(composites.fmin, true_division=False)
     deg2rad, rad2deg, sinc, logit = composites.deg2rad, composites.rad2deg, composites.sinc, composites.logit

@@ -591,9 +591,12 @@ def median(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
 # ----------------------------------------------------------------------------- index_* and friends
 
 
-def _slices_at(x: Tensor, dim: int, index: Any, source: Any, name: str) -> tuple[int, np.ndarray]:
+def _slices_at(
+    x: Tensor, dim: int, index: Any, source: Any, name: str, from_the_end: builtins.bool = False
+) -> tuple[int, np.ndarray]:
     """``dim`` (normalised) and the 1-D integer ``index`` of index_add/index_copy/index_fill,
-    checked against x and (when given) the source whose slices go there."""
+    checked against x and (when given) the source whose slices go there; negative indices count
+    from the end only ``from_the_end`` (PyTorch's index_fill)."""
     dim = normalize_dim(dim, builtins.max(x.ndim, 1))
     index = np.asarray(array_of(index))
     if index.dtype.kind not in "iu" or index.ndim > 1:
@@ -601,7 +604,7 @@ def _slices_at(x: Tensor, dim: int, index: Any, source: Any, name: str) -> tuple
             f"{name}: index must be a 0-D or 1-D integer tensor, got dtype {index.dtype}, shape {index.shape}"
         )
     index = index.reshape(-1)
-    lowest = -x.shape[dim] if name == "index_fill" else 0  # (PyTorch counts from the end for index_fill only)
+    lowest = -x.shape[dim] if from_the_end else 0
     if index.size and (index.max() >= x.shape[dim] or index.min() < lowest):
         raise IndexError(f"{name}: index {index.tolist()} is out of range for dim {dim} of size {x.shape[dim]}")
     if source is not None:
@@ -632,7 +635,7 @@ def index_copy(x: Tensor, dim: int, index: Any, source: Tensor) -> Tensor:
 
 def index_fill(x: Tensor, dim: int, index: Any, value: Any) -> Tensor:
     """x with ``value`` in the slices x[..., index[i], ...] along ``dim``."""
-    dim, index = _slices_at(x, dim, index, None, "index_fill")
+    dim, index = _slices_at(x, dim, index, None, "index_fill", from_the_end=True)
     chosen = np.zeros(x.shape, dtype=bool)
     chosen[(slice(None),) * dim + (index,)] = True
     value = value.to(x.dtype) if hasattr(value, "_op") else x.new_tensor(value)  # x keeps its dtype
